@@ -1,3 +1,4 @@
+export { type ForkedScript, forkScript } from './fork.js'
 export {
   createTestDatabase,
   type MariaDbServer,
@@ -5,7 +6,8 @@ export {
   startMariaDb,
   type TestDatabase,
 } from './mysql.js'
-export { freePort, type Spawned, spawnServer, waitFor } from './processes.js'
+export { freePort, type Spawned, type SpawnOptions, spawnServer, waitFor } from './processes.js'
+export { type DelayProxy, type DelayProxyOptions, startDelayProxy } from './proxy.js'
 export {
   type RedisClusterHandle,
   type RedisServer,

@@ -48,9 +48,21 @@ export interface Spawned {
   output(): string
 }
 
+/** Where and with what environment `spawnServer` starts its process. */
+export interface SpawnOptions {
+  /** Replaces the child's environment. @default process.env */
+  env?: NodeJS.ProcessEnv
+  /** @default process.cwd() */
+  cwd?: string
+}
+
 /** Spawns a server process, registered for cleanup. */
-export function spawnServer(command: string, args: string[]): Spawned {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+export function spawnServer(command: string, args: string[], options: SpawnOptions = {}): Spawned {
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+    cwd: options.cwd ?? process.cwd(),
+  })
   if (!child.pid) throw new Error(`could not start ${command}`)
   live.add(child)
   let log = ''

@@ -1,0 +1,136 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { freePort, type Spawned, spawnServer, waitFor } from '@ticketing/testkit'
+import { TEST_JWT_SECRET } from './tokens.js'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '../../..')
+/** The API in production mode: the built entry point, as `npm start` runs it. */
+export const serverEntry = join(root, 'packages/ticketing-api/dist/server.js')
+
+/** How long a seat hold lives in every fault run: short, so "seats return" is checked quickly. */
+export const HOLD_TTL_MS = 3000
+
+export interface ApiOptions {
+  databaseUrl: string
+  /** One Redis (or a proxy in front of it). */
+  redisUrl?: string
+  /** Extra or overriding environment variables (e.g. REDIS_CLUSTER_NODES, timeouts). */
+  env?: Record<string, string>
+  /** Redis key prefix, so that runs sharing a Redis never see each other's keys. */
+  keyPrefix?: string
+}
+
+export interface ApiProcess {
+  readonly name: string
+  readonly port: number
+  readonly baseUrl: string
+  readonly pid: number
+  readonly process: Spawned
+  /** kill -9. */
+  kill(): Promise<void>
+  /** SIGTERM (graceful shutdown), SIGKILL after 5 s. */
+  stop(): Promise<void>
+  /** True while the process has not exited. */
+  alive(): boolean
+  output(): string
+}
+
+function apiEnv(port: number, options: ApiOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: options.databaseUrl,
+    AUTH_MODE: 'jwt',
+    JWT_SECRET: TEST_JWT_SECRET,
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'warn',
+    HOLD_TTL_MS: String(HOLD_TTL_MS),
+    ...options.env,
+  }
+  if (options.redisUrl) env.REDIS_URL = options.redisUrl
+  if (options.keyPrefix) env.REDIS_KEY_PREFIX = options.keyPrefix
+  return env
+}
+
+/** Starts one API process and waits until GET /api/health/live answers 200. */
+export async function startApi(options: ApiOptions, name = 'api'): Promise<ApiProcess> {
+  if (!existsSync(serverEntry)) {
+    throw new Error(
+      `${serverEntry} is missing: build first (npx lerna run build --scope @ticketing/ticketing-api --include-dependencies)`,
+    )
+  }
+  const port = await freePort()
+  const proc = spawnServer(process.execPath, [serverEntry], { env: apiEnv(port, options), cwd: root })
+  let exited = false
+  proc.child.once('exit', () => {
+    exited = true
+  })
+  const baseUrl = `http://127.0.0.1:${port}`
+  try {
+    await waitFor(
+      `${name} on port ${port}`,
+      async () => {
+        if (exited) throw new Error('exited')
+        const res = await fetch(`${baseUrl}/api/health/live`, { signal: AbortSignal.timeout(1000) })
+        return res.status === 200
+      },
+      60_000,
+      100,
+    )
+  } catch (error) {
+    await proc.kill()
+    throw new Error(`${name} did not start: ${(error as Error).message}\n${proc.output()}`)
+  }
+  return {
+    name,
+    port,
+    baseUrl,
+    pid: proc.pid,
+    process: proc,
+    kill: () => proc.kill(),
+    stop: () => proc.stop(5000),
+    alive: () => !exited,
+    output: () => proc.output(),
+  }
+}
+
+/**
+ * Starts `count` API processes sharing one database and Redis. The first runs the migrations
+ * alone; the others start together once it is up.
+ */
+export async function startApis(count: number, options: ApiOptions): Promise<ApiProcess[]> {
+  const first = await startApi(options, 'api-1')
+  const started = [first]
+  try {
+    const rest = await Promise.all(
+      Array.from({ length: count - 1 }, async (_, i) => {
+        const p = await startApi(options, `api-${i + 2}`)
+        started.push(p)
+        return p
+      }),
+    )
+    return [first, ...rest]
+  } catch (error) {
+    await stopAll(started)
+    throw error
+  }
+}
+
+/** Stops every process by pid; never throws. */
+export async function stopAll(processes: ApiProcess[]): Promise<void> {
+  await Promise.all(processes.map((p) => p.stop().catch(() => undefined)))
+}
+
+/** Waits until GET /api/health (readiness) answers `status`. */
+export async function waitReady(api: { baseUrl: string }, status = 200, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    `${api.baseUrl}/api/health → ${status}`,
+    async () =>
+      (await fetch(`${api.baseUrl}/api/health`, { signal: AbortSignal.timeout(2000) })).status === status,
+    timeoutMs,
+    100,
+  )
+}

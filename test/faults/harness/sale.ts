@@ -1,0 +1,175 @@
+import { HOLD_TTL_MS } from './api.js'
+import { firstAckAfter, type LoadResult, type Purchase, purchase, runBuyers } from './buyers.js'
+import { type CheckReport, checkInvariants, readState } from './checker.js'
+import { sleep } from './scale.js'
+import { authHeader } from './tokens.js'
+
+/** How often the API rebuilds its Redis counters from MySQL in the fault runs. */
+export const RECONCILE_INTERVAL_MS = 1000
+
+/**
+ * The documented bound for "seats admitted but never committed are back on sale": the hold TTL
+ * (an orphaned hold expires) plus one reconcile interval (a lost counter is rebuilt from MySQL),
+ * plus scheduling slack on a busy 2-core machine.
+ */
+export const SEATS_RETURN_BOUND_MS = HOLD_TTL_MS + RECONCILE_INTERVAL_MS + 5000
+
+let runCounter = 0
+/** A userId range no other run in this process uses (each purchase gets its own userId). */
+export function nextUserBase(): number {
+  runCounter++
+  return runCounter * 1_000_000 + Math.floor(Math.random() * 1000) * 1000
+}
+
+/** Creates an event through the API as an admin, retrying while the API is still warming up. */
+export async function createEvent(baseUrl: string, totalSeats: number, name = 'fault run'): Promise<number> {
+  let last = ''
+  for (let i = 0; i < 20; i++) {
+    const res = await fetch(`${baseUrl}/api/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authHeader('organizer-1', { admin: true }) },
+      body: JSON.stringify({ eventName: name, totalSeats, eventDate: '2030-06-01T19:00:00' }),
+    }).catch((e: Error) => e)
+    if (!(res instanceof Error)) {
+      const json = (await res.json().catch(() => null)) as { data?: { eventId?: number } } | null
+      if (res.status === 201 && typeof json?.data?.eventId === 'number') return json.data.eventId
+      last = `${res.status} ${JSON.stringify(json)}`
+      if (res.status < 500) break
+    } else last = res.message
+    await sleep(250)
+  }
+  throw new Error(`could not create an event: ${last}`)
+}
+
+export interface FaultTimeline {
+  /** When the fault was injected. */
+  faultAt: number
+  /** When the dependency was back (for a crash with no repair: the crash itself). */
+  restoredAt: number
+}
+
+export interface SaleOptions {
+  databaseUrl: string
+  baseUrls: () => string[]
+  totalSeats: number
+  concurrency: number
+  durationMs: number
+  /** Injects the fault (and repairs it, if the scenario does) and says when. Runs at `faultAtMs`. */
+  fault?: () => Promise<FaultTimeline>
+  faultAtMs?: number
+  requestTimeoutMs?: number
+  thinkMs?: number
+}
+
+export interface DrainReport {
+  /** ms after the load ended until MySQL showed 0 available and the API sold them all. */
+  returnedAfterMs: number | null
+  purchases: Purchase[]
+  /** The API's answer to one more seat once MySQL is at 0 (expect 409 SOLD_OUT). */
+  finalCode?: string
+}
+
+export interface SaleOutcome {
+  eventId: number
+  load: LoadResult
+  timeline?: FaultTimeline
+  drain: DrainReport
+  check: CheckReport
+  /** Seconds from the repair to the first sale after it. */
+  recoverySeconds: number | null
+}
+
+/**
+ * "Seats return": once the load is over, buys whatever MySQL still shows available, through
+ * the API, until none is left. Every such purchase must succeed within the documented bound; a
+ * 409 while MySQL still has the seats means seats were stranded (held and never released).
+ */
+export async function drainRemaining(options: {
+  databaseUrl: string
+  baseUrls: () => string[]
+  eventId: number
+  userIdBase: number
+  boundMs: number
+  maxQuantity?: number
+}): Promise<DrainReport> {
+  const started = Date.now()
+  const purchases: Purchase[] = []
+  let user = options.userIdBase
+  const deadline = started + options.boundMs
+  while (Date.now() < deadline) {
+    const { availableSeats } = await readState(options.databaseUrl, options.eventId)
+    if (availableSeats <= 0) {
+      // One more seat must now be refused as sold out (the gate agrees with MySQL).
+      const last = await purchase({ ...options, giveUpAfterMs: 10_000 }, user++, 1)
+      purchases.push(last)
+      return { returnedAfterMs: Date.now() - started, purchases, finalCode: last.code ?? last.outcome }
+    }
+    const batch = Math.min(8, Math.ceil(availableSeats / (options.maxQuantity ?? 10)))
+    const each = Math.min(options.maxQuantity ?? 10, Math.ceil(availableSeats / batch))
+    let left = availableSeats
+    const wave: Array<Promise<Purchase>> = []
+    for (let i = 0; i < batch && left > 0; i++) {
+      const q = Math.min(each, left)
+      left -= q
+      wave.push(purchase({ ...options, giveUpAfterMs: 10_000 }, user++, q, i))
+    }
+    const done = await Promise.all(wave)
+    purchases.push(...done)
+    // Rejected while MySQL has the seats: a hold is still out; wait for it to return.
+    if (done.some((p) => p.outcome !== 'acked')) await sleep(250)
+  }
+  return { returnedAfterMs: null, purchases }
+}
+
+/** Runs one sale: load, the fault mid-sale, the end of the load, the seats-return drain, and the check. */
+export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
+  const eventId = await createEvent(options.baseUrls()[0]!, options.totalSeats)
+  const userIdBase = nextUserBase()
+  const loading = runBuyers({
+    baseUrls: options.baseUrls,
+    eventId,
+    concurrency: options.concurrency,
+    durationMs: options.durationMs,
+    userIdBase,
+    requestTimeoutMs: options.requestTimeoutMs,
+    thinkMs: options.thinkMs,
+  })
+  let timeline: FaultTimeline | undefined
+  if (options.fault) {
+    await sleep(options.faultAtMs ?? options.durationMs / 3)
+    timeline = await options.fault()
+  }
+  const load = await loading
+  const drain = await drainRemaining({
+    databaseUrl: options.databaseUrl,
+    baseUrls: options.baseUrls,
+    eventId,
+    userIdBase: userIdBase + 500_000,
+    boundMs: SEATS_RETURN_BOUND_MS + 30_000,
+  })
+  const check = await checkInvariants({
+    databaseUrl: options.databaseUrl,
+    eventId,
+    purchases: [...load.purchases, ...drain.purchases],
+    holdTtlMs: HOLD_TTL_MS,
+  })
+  // The drain must finish within the documented bound once the load (and the fault) is over.
+  if (drain.returnedAfterMs === null)
+    check.violations.push('seats did not return to sale (drain never finished)')
+  if (drain.finalCode !== undefined && drain.finalCode !== 'SOLD_OUT') {
+    check.violations.push(`after the drain one more seat was answered ${drain.finalCode}, not SOLD_OUT`)
+  }
+  const ack = timeline ? firstAckAfter(load.purchases, timeline.restoredAt) : undefined
+  const recoverySeconds =
+    timeline && ack !== undefined ? Math.max(0, (ack - timeline.restoredAt) / 1000) : null
+  return {
+    eventId,
+    load,
+    timeline,
+    drain,
+    check,
+    recoverySeconds: recoverySeconds && round2(recoverySeconds),
+  }
+}
+
+export const round2 = (n: number) => Math.round(n * 100) / 100
