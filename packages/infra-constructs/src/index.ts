@@ -1,1 +1,24 @@
-export const placeholder = true
+export { type AppCacheBinding, type AppDatabaseBinding, AppFleet, type AppFleetProps } from './app-fleet.js'
+export { Cache, type CacheProps, type SafeEvictionPolicy } from './cache.js'
+export { Database, type DatabaseProps } from './database.js'
+export { InvalidPropsError } from './errors.js'
+export { LoadBalancer, type LoadBalancerProps } from './load-balancer.js'
+export { Messaging, type MessagingProps } from './messaging.js'
+export { DEFAULT_METRICS_NAMESPACE, TICKETING_METRICS, type TicketingMetric } from './metrics.js'
+export { Monitoring, type MonitoringProps } from './monitoring.js'
+export { INTERFACE_ENDPOINTS, type NatMode, Network, type NetworkProps } from './network.js'
+export {
+  checkTicketingPolicies,
+  decodeUserData,
+  POLICY_RULES,
+  type PolicyRule,
+  type PolicyViolation,
+  type TerraformJson,
+  TicketingPolicyAspect,
+} from './policies.js'
+export { Registry, type RegistryProps } from './registry.js'
+export { type PolicyStatement, SecureBucket, type SecureBucketProps } from './secure-bucket.js'
+export { PUBLIC_EXPOSURE_TAG, SecurityGroups, type SecurityGroupsProps } from './security-groups.js'
+export { TicketingStack, type TicketingStackProps } from './ticketing-stack.js'
+export { renderUserData, type UserDataInput } from './user-data.js'
+export { cidrSubnet, formatCidr, type Ipv4Cidr, parseCidr } from './validate.js'

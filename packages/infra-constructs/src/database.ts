@@ -1,0 +1,201 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
+import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js'
+import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster/index.js'
+import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance/index.js'
+import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js'
+import { Construct } from 'constructs'
+import { validator } from './validate.js'
+
+/** Props of {@link Database}. */
+export interface DatabaseProps {
+  /** Name prefix; the cluster is `<name>-aurora`. */
+  readonly name: string
+  /** Database subnets, at least two AZs. */
+  readonly subnetIds: string[]
+  /** Security group of the cluster (ingress from the app only). */
+  readonly securityGroupId: string
+  /** AZs for the writer and the reader, in that order (they must differ). */
+  readonly availabilityZones: string[]
+  /**
+   * Aurora MySQL engine version; unset lets AWS pick its current default 8.0-compatible version.
+   * @default undefined (AWS default for aurora-mysql)
+   */
+  readonly engineVersion?: string
+  /**
+   * Instance class of the writer and the readers.
+   * @default 'db.t4g.medium'
+   */
+  readonly instanceClass?: string
+  /**
+   * Reader instances (each in the next AZ after the writer's). At least 1 for Multi-AZ failover.
+   * @default 1
+   */
+  readonly readers?: number
+  /**
+   * Initial database (schema) name.
+   * @default 'ticketing'
+   */
+  readonly databaseName?: string
+  /**
+   * Master user name. Its password is generated and stored by RDS in Secrets Manager
+   * (`manage_master_user_password`); it never appears in config or user data.
+   * @default 'ticketing_admin'
+   */
+  readonly masterUsername?: string
+  /**
+   * KMS key for storage and the master secret; unset uses the AWS-managed keys.
+   * @default undefined (aws/rds and aws/secretsmanager)
+   */
+  readonly kmsKeyArn?: string
+  /**
+   * Refuse `terraform destroy` on the cluster. Turn off only for throwaway dev stacks.
+   * @default true
+   */
+  readonly deletionProtection?: boolean
+  /**
+   * Automated backup retention, 7 to 35 days.
+   * @default 7
+   */
+  readonly backupRetentionDays?: number
+  /**
+   * Take a final snapshot (`<name>-aurora-final`) on destroy.
+   * @default true
+   */
+  readonly finalSnapshot?: boolean
+  /**
+   * Performance Insights on every instance.
+   * @default true
+   */
+  readonly performanceInsights?: boolean
+  /**
+   * Log types exported to CloudWatch Logs.
+   * @default ['audit', 'error', 'slowquery']
+   */
+  readonly logExports?: string[]
+  /**
+   * Retention of the exported log groups, in days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number
+}
+
+/**
+ * Aurora MySQL: writer + reader(s) in different AZs, encrypted, managed master password in
+ * Secrets Manager, IAM auth, Performance Insights, log exports with retention, backups ≥ 7 days,
+ * a final snapshot, deletion protection, and `require_secure_transport` on the cluster.
+ */
+export class Database extends Construct {
+  readonly cluster: RdsCluster
+  readonly writer: RdsClusterInstance
+  readonly readers: RdsClusterInstance[] = []
+  readonly parameterGroup: RdsClusterParameterGroup
+  /** `<name>-aurora`; the CloudWatch `DBClusterIdentifier` dimension. */
+  readonly clusterIdentifier: string
+  /** ARN of the Secrets Manager secret RDS manages for the master user (JSON `{username, password}`). */
+  readonly masterSecretArn: string
+  readonly port = 3306
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id)
+    const v = validator('Database')
+    const name = v.name('name', props.name, 40)
+    if (props.subnetIds.length < 2) v.fail('subnetIds', 'need subnets in at least 2 AZs')
+    const azs = v.azs('availabilityZones', props.availabilityZones)
+    const readers = v.int('readers', props.readers ?? 1, 1, 15)
+    const retention = v.int('backupRetentionDays', props.backupRetentionDays ?? 7, 7, 35)
+    const logRetention = v.int('logRetentionDays', props.logRetentionDays ?? 30, 1, 3653)
+    const databaseName = props.databaseName ?? 'ticketing'
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(databaseName))
+      v.fail('databaseName', `"${databaseName}" is not a valid MySQL schema name`)
+    const masterUsername = props.masterUsername ?? 'ticketing_admin'
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,15}$/.test(masterUsername))
+      v.fail('masterUsername', `"${masterUsername}" must be 1-16 letters, digits or _`)
+    const logExports = props.logExports ?? ['audit', 'error', 'slowquery']
+    for (const l of logExports)
+      v.oneOf('logExports', l, ['audit', 'error', 'general', 'slowquery', 'iam-db-auth-error'])
+    const instanceClass = props.instanceClass ?? 'db.t4g.medium'
+    if (!instanceClass.startsWith('db.'))
+      v.fail('instanceClass', `"${instanceClass}" is not an RDS instance class (db.*)`)
+    const pi = props.performanceInsights ?? true
+    this.clusterIdentifier = `${name}-aurora`
+
+    const subnetGroup = new DbSubnetGroup(this, 'subnets', {
+      name: `${name}-aurora`,
+      subnetIds: props.subnetIds,
+      tags: { Name: `${name}-aurora` },
+    })
+    this.parameterGroup = new RdsClusterParameterGroup(this, 'params', {
+      name: `${name}-aurora-mysql8`,
+      family: 'aurora-mysql8.0',
+      description: 'TLS-only connections, UTF-8, slow query log',
+      parameter: [
+        { name: 'require_secure_transport', value: 'ON' },
+        { name: 'character_set_server', value: 'utf8mb4' },
+        { name: 'collation_server', value: 'utf8mb4_unicode_ci' },
+        { name: 'slow_query_log', value: '1' },
+        { name: 'long_query_time', value: '1' },
+        { name: 'server_audit_logging', value: '1' },
+        { name: 'server_audit_events', value: 'CONNECT,QUERY_DDL' },
+      ],
+      tags: { Name: `${name}-aurora-mysql8` },
+    })
+    // RDS creates these on first export with no expiry; creating them first pins the retention.
+    const logGroups = logExports.map(
+      (log) =>
+        new CloudwatchLogGroup(this, `log-${log}`, {
+          name: `/aws/rds/cluster/${this.clusterIdentifier}/${log}`,
+          retentionInDays: logRetention,
+        }),
+    )
+    this.cluster = new RdsCluster(this, 'cluster', {
+      clusterIdentifier: this.clusterIdentifier,
+      engine: 'aurora-mysql',
+      ...(props.engineVersion ? { engineVersion: props.engineVersion } : {}),
+      databaseName,
+      masterUsername,
+      manageMasterUserPassword: true,
+      ...(props.kmsKeyArn ? { kmsKeyId: props.kmsKeyArn, masterUserSecretKmsKeyId: props.kmsKeyArn } : {}),
+      storageEncrypted: true,
+      iamDatabaseAuthenticationEnabled: true,
+      dbSubnetGroupName: subnetGroup.name,
+      dbClusterParameterGroupName: this.parameterGroup.name,
+      vpcSecurityGroupIds: [props.securityGroupId],
+      backupRetentionPeriod: retention,
+      preferredBackupWindow: '17:00-18:00',
+      preferredMaintenanceWindow: 'sun:18:30-sun:19:30',
+      copyTagsToSnapshot: true,
+      deletionProtection: props.deletionProtection ?? true,
+      skipFinalSnapshot: !(props.finalSnapshot ?? true),
+      finalSnapshotIdentifier: `${name}-aurora-final`,
+      enabledCloudwatchLogsExports: logExports,
+      tags: { Name: this.clusterIdentifier },
+      dependsOn: logGroups,
+    })
+    this.masterSecretArn = this.cluster.masterUserSecret.get(0).secretArn
+
+    const instance = (key: string, az: string, tier: number) =>
+      new RdsClusterInstance(this, key, {
+        identifier: `${name}-aurora-${key}`,
+        clusterIdentifier: this.cluster.id,
+        engine: 'aurora-mysql',
+        ...(props.engineVersion ? { engineVersion: props.engineVersion } : {}),
+        instanceClass,
+        availabilityZone: az,
+        dbSubnetGroupName: subnetGroup.name,
+        publiclyAccessible: false,
+        autoMinorVersionUpgrade: true,
+        promotionTier: tier,
+        performanceInsightsEnabled: pi,
+        ...(pi ? { performanceInsightsRetentionPeriod: 7 } : {}),
+        ...(pi && props.kmsKeyArn ? { performanceInsightsKmsKeyId: props.kmsKeyArn } : {}),
+        tags: { Name: `${name}-aurora-${key}` },
+      })
+    this.writer = instance('writer', azs[0]!, 0)
+    for (let i = 0; i < readers; i++) {
+      const reader = instance(`reader-${i + 1}`, azs[(i + 1) % azs.length]!, 1)
+      // The first instance created becomes the writer: create readers after it.
+      reader.node.addDependency(this.writer)
+      this.readers.push(reader)
+    }
+  }
+}

@@ -1,0 +1,299 @@
+import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js'
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js'
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js'
+import { Aspects, TerraformOutput, TerraformStack } from 'cdktf'
+import { Construct } from 'constructs'
+import { AppFleet } from './app-fleet.js'
+import { Cache, type SafeEvictionPolicy } from './cache.js'
+import { Database } from './database.js'
+import { LoadBalancer } from './load-balancer.js'
+import { Messaging } from './messaging.js'
+import { DEFAULT_METRICS_NAMESPACE } from './metrics.js'
+import { Monitoring } from './monitoring.js'
+import { type NatMode, Network } from './network.js'
+import { TicketingPolicyAspect } from './policies.js'
+import { Registry } from './registry.js'
+import { SecureBucket } from './secure-bucket.js'
+import { validator } from './validate.js'
+
+/** Props of {@link TicketingStack}: the seed's terraform.tfvars, typed, plus the knobs the seed lacked. */
+export interface TicketingStackProps {
+  /** `project_name` (e.g. `ticketing`). */
+  readonly projectName: string
+  /** `environment` (e.g. `dev`, `prod`). Names are `<project>-<environment>-...`. */
+  readonly environment: string
+  /** `region` (e.g. `ap-northeast-2`); the AWS provider must use the same one. */
+  readonly region: string
+  /** `availability_zones`: two or more. */
+  readonly availabilityZones: string[]
+  /**
+   * `vpc_cidr`.
+   * @default '10.0.0.0/16'
+   */
+  readonly vpcCidr?: string
+  /**
+   * NAT layout (`enable_nat_gateway = false` maps to 'none', which adds VPC endpoints).
+   * @default 'per-az'
+   */
+  readonly natGateways?: NatMode
+  /**
+   * `min_size`.
+   * @default 2
+   */
+  readonly minSize?: number
+  /**
+   * `max_size`.
+   * @default 20
+   */
+  readonly maxSize?: number
+  /**
+   * `desired_size`.
+   * @default minSize
+   */
+  readonly desiredSize?: number
+  /**
+   * `auto_scaling_cpu_target`, percent.
+   * @default 70
+   */
+  readonly cpuTargetPercent?: number
+  /**
+   * App instance type.
+   * @default 't3.medium'
+   */
+  readonly instanceType?: string
+  /**
+   * `db_instance_class`.
+   * @default 'db.t4g.medium'
+   */
+  readonly dbInstanceClass?: string
+  /**
+   * `redis_node_type`.
+   * @default 'cache.t4g.small'
+   */
+  readonly redisNodeType?: string
+  /**
+   * Redis nodes (primary + replicas).
+   * @default 2
+   */
+  readonly redisNodes?: number
+  /**
+   * Redis `maxmemory-policy`.
+   * @default 'volatile-lru'
+   */
+  readonly redisEvictionPolicy?: SafeEvictionPolicy
+  /**
+   * `alarm_email`, subscribed to the alert topic.
+   * @default undefined (no subscription)
+   */
+  readonly alarmEmail?: string
+  /**
+   * Image tag the fleet runs.
+   * @default 'v1.0.0'
+   */
+  readonly imageTag?: string
+  /**
+   * ACM certificate for HTTPS (TLS 1.3 policy, HTTP → HTTPS redirect).
+   * @default undefined (HTTP only)
+   */
+  readonly certificateArn?: string
+  /**
+   * WAFv2 web ACL ARN to associate with the ALB.
+   * @default undefined
+   */
+  readonly webAclArn?: string
+  /**
+   * Protect Aurora (and the ALB) from `terraform destroy`, keep non-empty buckets and repositories.
+   * Turn off only for throwaway dev stacks.
+   * @default true
+   */
+  readonly deletionProtection?: boolean
+  /**
+   * Aurora backup retention, days (7-35).
+   * @default 7
+   */
+  readonly backupRetentionDays?: number
+  /**
+   * Retention of every log group, days.
+   * @default 30
+   */
+  readonly logRetentionDays?: number
+  /**
+   * Namespace of the API's custom metrics.
+   * @default 'Ticketing'
+   */
+  readonly metricsNamespace?: string
+  /**
+   * Add {@link TicketingPolicyAspect} to the enclosing stack, so policy violations fail synth.
+   * @default true
+   */
+  readonly enforcePolicies?: boolean
+}
+
+/**
+ * The whole HA stack of the seed, composed: Network → Database, Cache, Registry, Messaging,
+ * LoadBalancer → AppFleet → Monitoring, a backup bucket, a JWT secret, and the seed's outputs with
+ * static names (`alb_dns_name`, `db_endpoint`, `db_reader_endpoint`, `redis_endpoint`,
+ * `ecr_repository_url`).
+ */
+export class TicketingStack extends Construct {
+  readonly network: Network
+  readonly database: Database
+  readonly cache: Cache
+  readonly registry: Registry
+  readonly messaging: Messaging
+  readonly loadBalancer: LoadBalancer
+  readonly appFleet: AppFleet
+  readonly monitoring: Monitoring
+  readonly backupBucket: SecureBucket
+  readonly jwtSecret: SecretsmanagerSecret
+  /** `<project>-<environment>`, the prefix of every name. */
+  readonly prefix: string
+
+  constructor(scope: Construct, id: string, props: TicketingStackProps) {
+    super(scope, id)
+    const v = validator('TicketingStack')
+    v.name('projectName', props.projectName, 16)
+    v.name('environment', props.environment, 8)
+    const name = `${props.projectName}-${props.environment}`
+    this.prefix = name
+    const protect = props.deletionProtection ?? true
+    const logRetentionDays = props.logRetentionDays ?? 30
+    const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE
+
+    this.network = new Network(this, 'network', {
+      name,
+      region: props.region,
+      availabilityZones: props.availabilityZones,
+      ...(props.vpcCidr ? { vpcCidr: props.vpcCidr } : {}),
+      ...(props.natGateways ? { natGateways: props.natGateways } : {}),
+      logRetentionDays,
+    })
+    const azs = this.network.availabilityZones
+    const sg = this.network.securityGroups
+
+    this.database = new Database(this, 'database', {
+      name,
+      subnetIds: this.network.databaseSubnets.map((s) => s.id),
+      securityGroupId: sg.database.id,
+      availabilityZones: azs,
+      ...(props.dbInstanceClass ? { instanceClass: props.dbInstanceClass } : {}),
+      deletionProtection: protect,
+      ...(props.backupRetentionDays !== undefined ? { backupRetentionDays: props.backupRetentionDays } : {}),
+      logRetentionDays,
+    })
+    this.cache = new Cache(this, 'cache', {
+      name,
+      subnetIds: this.network.databaseSubnets.map((s) => s.id),
+      securityGroupId: sg.cache.id,
+      availabilityZones: azs,
+      ...(props.redisNodeType ? { nodeType: props.redisNodeType } : {}),
+      ...(props.redisNodes !== undefined ? { nodes: props.redisNodes } : {}),
+      ...(props.redisEvictionPolicy ? { evictionPolicy: props.redisEvictionPolicy } : {}),
+      logRetentionDays,
+    })
+    this.registry = new Registry(this, 'registry', { name, forceDelete: !protect })
+    this.messaging = new Messaging(this, 'messaging', {
+      name,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    })
+    this.backupBucket = new SecureBucket(this, 'backups', {
+      namePrefix: `${name}-backups`,
+      forceDestroy: !protect,
+    })
+
+    // The API signs its JWTs with this; generated once into Secrets Manager, read at boot.
+    this.jwtSecret = new SecretsmanagerSecret(this, 'jwt-secret', {
+      name: `${name}/api/jwt-secret`,
+      description: 'JWT signing secret of the ticketing API (AUTH_MODE=jwt)',
+      recoveryWindowInDays: 7,
+    })
+    const jwtRandom = new DataAwsSecretsmanagerRandomPassword(this, 'jwt-secret-random', {
+      passwordLength: 64,
+      excludePunctuation: true,
+    })
+    new SecretsmanagerSecretVersion(this, 'jwt-secret-value', {
+      secretId: this.jwtSecret.id,
+      secretString: jwtRandom.randomPassword,
+      lifecycle: { ignoreChanges: ['secret_string'] },
+    })
+
+    this.loadBalancer = new LoadBalancer(this, 'load-balancer', {
+      name,
+      vpcId: this.network.vpc.id,
+      subnetIds: this.network.publicSubnets.map((s) => s.id),
+      securityGroupId: sg.alb.id,
+      ...(props.certificateArn ? { certificateArn: props.certificateArn } : {}),
+      ...(props.webAclArn ? { webAclArn: props.webAclArn } : {}),
+      deletionProtection: protect,
+      forceDestroyLogs: !protect,
+    })
+
+    this.appFleet = new AppFleet(this, 'app', {
+      name,
+      region: props.region,
+      subnetIds: this.network.appSubnets.map((s) => s.id),
+      securityGroupId: sg.app.id,
+      targetGroupArns: [this.loadBalancer.targetGroup.arn],
+      repositoryUrl: this.registry.repository.repositoryUrl,
+      repositoryArn: this.registry.repository.arn,
+      database: {
+        host: this.database.cluster.endpoint,
+        readerHost: this.database.cluster.readerEndpoint,
+        secretArn: this.database.masterSecretArn,
+      },
+      cache: {
+        host: this.cache.replicationGroup.primaryEndpointAddress,
+        secretArn: this.cache.authTokenSecret.arn,
+      },
+      jwtSecretArn: this.jwtSecret.arn,
+      queueArn: this.messaging.queue.arn,
+      cloudwatchNamespace: namespace,
+      logRetentionDays,
+      ...(props.imageTag ? { imageTag: props.imageTag } : {}),
+      ...(props.instanceType ? { instanceType: props.instanceType } : {}),
+      ...(props.minSize !== undefined ? { minSize: props.minSize } : {}),
+      ...(props.maxSize !== undefined ? { maxSize: props.maxSize } : {}),
+      ...(props.desiredSize !== undefined ? { desiredCapacity: props.desiredSize } : {}),
+      ...(props.cpuTargetPercent !== undefined ? { cpuTargetPercent: props.cpuTargetPercent } : {}),
+      environment: { SQS_QUEUE_URL: this.messaging.queue.url, DATABASE_NAME: 'ticketing' },
+    })
+    // Instances should boot only once the stores they connect to exist.
+    this.appFleet.autoScalingGroup.node.addDependency(this.database.writer, this.cache.replicationGroup)
+
+    this.monitoring = new Monitoring(this, 'monitoring', {
+      name,
+      region: props.region,
+      alarmTopicArn: this.messaging.alertTopic.arn,
+      loadBalancerArnSuffix: this.loadBalancer.alb.arnSuffix,
+      targetGroupArnSuffix: this.loadBalancer.targetGroup.arnSuffix,
+      autoScalingGroupName: this.appFleet.autoScalingGroupName,
+      dbClusterIdentifier: this.database.clusterIdentifier,
+      cacheClusterIds: this.cache.memberClusterIds,
+      deadLetterQueueName: `${name}-events-dlq`,
+      metricsNamespace: namespace,
+    })
+
+    const output = (key: string, value: string, description: string) => {
+      new TerraformOutput(this, key, { value, description }).overrideLogicalId(key)
+    }
+    output(
+      'alb_dns_name',
+      this.loadBalancer.alb.dnsName,
+      'Public DNS name of the ALB: curl http://<it>/api/health',
+    )
+    output('db_endpoint', this.database.cluster.endpoint, 'Aurora writer endpoint')
+    output('db_reader_endpoint', this.database.cluster.readerEndpoint, 'Aurora reader endpoint')
+    output(
+      'redis_endpoint',
+      this.cache.replicationGroup.primaryEndpointAddress,
+      'Redis primary endpoint (TLS, rediss://)',
+    )
+    output('ecr_repository_url', this.registry.repository.repositoryUrl, 'docker push target')
+    output('asg_name', this.appFleet.autoScalingGroupName, 'Auto Scaling Group name')
+    output('alert_topic_arn', this.messaging.alertTopic.arn, 'SNS topic every alarm notifies')
+    output('db_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret of the Aurora master user')
+    output('dashboard_name', this.monitoring.dashboardName, 'CloudWatch dashboard')
+
+    if (props.enforcePolicies ?? true) Aspects.of(TerraformStack.of(this)).add(new TicketingPolicyAspect())
+  }
+}

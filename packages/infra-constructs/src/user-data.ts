@@ -1,0 +1,97 @@
+/** Everything the boot script needs; all values may be Terraform tokens. Nothing here is secret. */
+export interface UserDataInput {
+  readonly region: string
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<repo>` (the repository_url attribute). */
+  readonly repositoryUrl: string
+  readonly imageTag: string
+  readonly appPort: number
+  readonly databaseHost: string
+  readonly databaseReaderHost: string
+  readonly databasePort: number
+  readonly databaseName: string
+  /** Secret ARN holding `{"username", "password"}` (RDS-managed). */
+  readonly databaseSecretArn: string
+  readonly redisHost: string
+  readonly redisPort: number
+  /** Secret ARN whose SecretString is the Redis AUTH token. */
+  readonly redisSecretArn: string
+  /** Secret ARN whose SecretString is the JWT signing secret. */
+  readonly jwtSecretArn: string
+  readonly cloudwatchNamespace: string
+  readonly logGroupName: string
+  /** Extra non-secret environment variables for the container. */
+  readonly extraEnv: Record<string, string>
+}
+
+/**
+ * Renders the instance boot script. It logs in to the real ECR registry, pulls the image, builds
+ * DATABASE_URL and REDIS_URL from Secrets Manager at boot (the secrets never appear in user data,
+ * Terraform config or the launch template), and runs the container on the app port.
+ *
+ * Written without `${...}` or `%{...}`: Terraform would read those as its own interpolation, so
+ * the only `${...}` left in the rendered text are Terraform references to real resources.
+ */
+export function renderUserData(input: UserDataInput): string {
+  const extra = Object.entries(input.extraEnv)
+    .map(([k, val]) => `${k}=${val}`)
+    .join('\n')
+  for (const key of Object.keys(input.extraEnv)) {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`renderUserData: invalid env name "${key}"`)
+  }
+  return `#!/bin/bash
+# Boot script of the ticketing API (rendered by @ticketing/infra-constructs). Log: /var/log/user-data.log
+set -euo pipefail
+exec > >(tee -a /var/log/user-data.log) 2>&1
+
+REGION="${input.region}"
+REPOSITORY_URL="${input.repositoryUrl}"
+IMAGE="$REPOSITORY_URL:${input.imageTag}"
+REGISTRY="$(echo "$REPOSITORY_URL" | cut -d/ -f1)"
+
+dnf install -y docker jq
+systemctl enable --now docker
+
+secret() {
+  aws secretsmanager get-secret-value --region "$REGION" --secret-id "$1" --query SecretString --output text
+}
+urlencode() {
+  jq -rn --arg v "$1" '$v|@uri'
+}
+
+# Secrets are read here, at boot, with the instance role; they are written only to a root-only env file.
+DB_SECRET="$(secret '${input.databaseSecretArn}')"
+DB_USER="$(echo "$DB_SECRET" | jq -r .username)"
+DB_PASSWORD="$(echo "$DB_SECRET" | jq -r .password)"
+REDIS_TOKEN="$(secret '${input.redisSecretArn}')"
+JWT_SECRET="$(secret '${input.jwtSecretArn}')"
+
+umask 077
+mkdir -p /etc/ticketing
+cat > /etc/ticketing/app.env <<ENV
+PORT=${input.appPort}
+NODE_ENV=production
+AUTH_MODE=jwt
+JWT_SECRET=$JWT_SECRET
+DATABASE_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseHost}:${input.databasePort}/${input.databaseName}?ssl=true
+DATABASE_READER_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseReaderHost}:${input.databasePort}/${input.databaseName}?ssl=true
+REDIS_URL=rediss://:$(urlencode "$REDIS_TOKEN")@${input.redisHost}:${input.redisPort}
+CLOUDWATCH_NAMESPACE=${input.cloudwatchNamespace}
+AWS_REGION=$REGION
+${extra}
+ENV
+unset DB_SECRET DB_PASSWORD REDIS_TOKEN JWT_SECRET
+
+aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$REGISTRY"
+docker pull "$IMAGE"
+docker rm -f ticketing-api 2>/dev/null || true
+docker run -d --name ticketing-api --restart unless-stopped \\
+  -p ${input.appPort}:${input.appPort} \\
+  --env-file /etc/ticketing/app.env \\
+  --log-driver awslogs \\
+  --log-opt awslogs-region="$REGION" \\
+  --log-opt awslogs-group='${input.logGroupName}' \\
+  --log-opt awslogs-create-group=false \\
+  "$IMAGE"
+echo "ticketing-api started from $IMAGE"
+`
+}
