@@ -168,7 +168,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     const maxStale = options?.maxStaleMs ?? Number.POSITIVE_INFINITY
     const now = Date.now()
     const hit = this.#l1.get(key, now)
-    if (hit !== undefined && now - hit.storedAt <= maxStale) {
+    if (hit !== undefined && now - hit.storedAt < maxStale) {
       if (this.listenerCount('hit') > 0) this.emit('hit', { key, tier: 'l1' })
       return hit.value as T | undefined
     }
@@ -193,7 +193,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
         return stored.value as T | undefined
       }
       const staleMs = read.now - stored.freshUntil
-      if (read.now < stored.graceUntil && staleMs <= maxStale) {
+      if (read.now < stored.graceUntil && staleMs < maxStale) {
         this.#emit('stale', { key, staleMs })
         this.#background(key, loader, ttl, 'stale')
         return stored.value as T | undefined
@@ -221,7 +221,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     const toRead: string[] = []
     for (const key of new Set(keys)) {
       const hit = this.#l1.get(key, now)
-      if (hit !== undefined && now - hit.storedAt <= maxStale) {
+      if (hit !== undefined && now - hit.storedAt < maxStale) {
         this.#emit('hit', { key, tier: 'l1' })
         if (hit.value !== undefined) result.set(key, hit.value as T)
       } else {
@@ -255,7 +255,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
           return
         }
         const staleMs = read.now - stored.freshUntil
-        if (read.now < stored.graceUntil && staleMs <= maxStale) {
+        if (read.now < stored.graceUntil && staleMs < maxStale) {
           this.#emit('stale', { key, staleMs })
           this.#background(key, () => loader([key]).then((m) => m.get(key)), ttl, 'stale')
           if (stored.value !== undefined) result.set(key, stored.value as T)
@@ -328,8 +328,11 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     if (guard !== undefined && (typeof guard.field !== 'string' || !Number.isSafeInteger(guard.value))) {
       throw new InvalidArgumentError('rowVersion must be { field: string, value: safe integer }')
     }
+    if (this.#o.redis === undefined) {
+      this.#supersede(key, false) // the L1 entry is patched (or dropped) below
+      return this.#applyDeltaLocal(key, field, delta, guard)
+    }
     this.#supersede(key)
-    if (this.#o.redis === undefined) return this.#applyDeltaLocal(key, field, delta, guard)
     let applied = false
     const version = await this.#bump(key, async () => {
       const reply = (await this.#call(scripts.delta, this.#keys(key).slice(0, 2), [
@@ -606,11 +609,11 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   // ---- write path --------------------------------------------------------------------------
 
   /** Loads in flight for `key` read the DB before this write: keep their result out of L1. */
-  #supersede(key: string): void {
+  #supersede(key: string, dropL1 = true): void {
     const flight = this.#flights.get(key)
     if (flight !== undefined) flight.superseded = true
     this.#reads.delete(key)
-    this.#l1.delete(key)
+    if (dropL1) this.#l1.delete(key)
   }
 
   /** Runs a version bump; tombstones L1 at the new version, or queues a replay on failure. */
