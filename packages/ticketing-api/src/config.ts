@@ -1,0 +1,174 @@
+// The only place that reads the environment. Everything inward receives the typed Config.
+import { type Static, Type } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const Int = (options: { minimum?: number; maximum?: number }) => Type.Integer(options)
+
+/** The environment as text, validated and coerced by one TypeBox schema. */
+const EnvSchema = Type.Object({
+  PORT: Type.Optional(Int({ minimum: 0, maximum: 65535 })),
+  HOST: Type.Optional(Type.String({ minLength: 1 })),
+  LOG_LEVEL: Type.Optional(
+    Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  ),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^mysql://' })),
+  DATABASE_READER_URL: Type.Optional(Type.String({ pattern: '^mysql://' })),
+  REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
+  REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
+  REDIS_KEY_PREFIX: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:-]+$' })),
+  AUTH_MODE: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('none')])),
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  JWT_ADMIN_CLAIM: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_:/.-]+=.+$' })),
+  CLOUDWATCH_NAMESPACE: Type.Optional(Type.String({ minLength: 1 })),
+  AWS_REGION: Type.Optional(Type.String({ minLength: 1 })),
+  RATE_LIMIT_MAX: Type.Optional(Int({ minimum: 0 })),
+  RATE_LIMIT_WINDOW_MS: Type.Optional(Int({ minimum: 1 })),
+  MAX_TICKETS_PER_USER: Type.Optional(Int({ minimum: 1, maximum: 100 })),
+  HOLD_TTL_MS: Type.Optional(Int({ minimum: 1000 })),
+  DB_POOL_SIZE: Type.Optional(Int({ minimum: 1, maximum: 1000 })),
+  BATCH_MAX_SIZE: Type.Optional(Int({ minimum: 1, maximum: 1000 })),
+  BATCH_MAX_WAIT_MS: Type.Optional(Int({ minimum: 0, maximum: 1000 })),
+  RECONCILE_INTERVAL_MS: Type.Optional(Int({ minimum: 0 })),
+  SHUTDOWN_GRACE_MS: Type.Optional(Int({ minimum: 0 })),
+})
+
+export type Env = Static<typeof EnvSchema>
+
+/** Typed service configuration; see the README's env table for every field. */
+export interface Config {
+  mode: 'embedded' | 'production'
+  port: number
+  host: string
+  logLevel: string
+  database?: { url: string; readerUrl?: string; poolSize: number }
+  redis?: { url?: string; clusterNodes?: Array<{ host: string; port: number }>; keyPrefix: string }
+  /** Key prefix in Redis (seat-lock, cache, rate limit). Tests give each run its own. */
+  auth:
+    | { mode: 'none' }
+    | {
+        mode: 'jwt'
+        secret?: string
+        jwksUrl?: string
+        issuer?: string
+        audience?: string
+        admin: { claim: string; value: string }
+      }
+  metrics: { namespace?: string; region?: string }
+  rateLimit: { max: number; windowMs: number }
+  maxTicketsPerUser?: number
+  holdTtlMs: number
+  batch: { maxSize: number; maxWaitMs: number }
+  reconcileIntervalMs: number
+  shutdownGraceMs: number
+}
+
+/** Thrown when the environment cannot produce a working service; the message says why. */
+export class ConfigError extends Error {
+  readonly code = 'E_CONFIG'
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const NUMERIC = new Set(
+  Object.entries(EnvSchema.properties)
+    .filter(([, s]) => (s as { type?: string }).type === 'integer')
+    .map(([k]) => k),
+)
+
+/**
+ * Reads and validates the environment once. Empty strings count as unset. Throws ConfigError
+ * naming the offending variable.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = env[key]
+    if (value === undefined || value.trim() === '') continue
+    raw[key] = NUMERIC.has(key) && /^-?\d+$/.test(value.trim()) ? Number(value.trim()) : value.trim()
+  }
+  const errors = [...Value.Errors(EnvSchema, raw)]
+  if (errors.length > 0) {
+    const e = errors[0]!
+    throw new ConfigError(
+      `invalid environment: ${e.path.slice(1)}=${JSON.stringify(raw[e.path.slice(1)])}: ${e.message}`,
+    )
+  }
+  const e = raw as Env
+
+  const hasDb = e.DATABASE_URL !== undefined
+  const hasRedis = e.REDIS_URL !== undefined || e.REDIS_CLUSTER_NODES !== undefined
+  if (hasDb !== hasRedis) {
+    throw new ConfigError(
+      hasDb
+        ? 'DATABASE_URL is set but REDIS_URL (or REDIS_CLUSTER_NODES) is not: production mode needs both, embedded mode needs neither'
+        : 'REDIS_URL is set but DATABASE_URL is not: production mode needs both, embedded mode needs neither',
+    )
+  }
+  const mode = hasDb ? 'production' : 'embedded'
+  if (mode === 'embedded' && e.DATABASE_READER_URL) {
+    throw new ConfigError('DATABASE_READER_URL is set without DATABASE_URL')
+  }
+
+  const authMode = e.AUTH_MODE ?? (mode === 'production' ? 'jwt' : 'none')
+  let auth: Config['auth'] = { mode: 'none' }
+  if (authMode === 'jwt') {
+    if (!e.JWT_SECRET && !e.JWKS_URL) {
+      throw new ConfigError(
+        'AUTH_MODE=jwt (the default in production mode) needs JWT_SECRET (HS256) or JWKS_URL; set one, or set AUTH_MODE=none to run without authentication',
+      )
+    }
+    if (e.JWT_SECRET && e.JWKS_URL) throw new ConfigError('set JWT_SECRET or JWKS_URL, not both')
+    if (e.JWKS_URL && !e.JWT_ISSUER)
+      throw new ConfigError('JWKS_URL needs JWT_ISSUER (the trusted token issuer)')
+    const [claim, value] = splitClaim(e.JWT_ADMIN_CLAIM ?? 'role=admin')
+    auth = {
+      mode: 'jwt',
+      secret: e.JWT_SECRET,
+      jwksUrl: e.JWKS_URL,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      admin: { claim, value },
+    }
+  }
+
+  return {
+    mode,
+    port: e.PORT ?? 8080,
+    host: e.HOST ?? '0.0.0.0',
+    logLevel: e.LOG_LEVEL ?? 'info',
+    database: hasDb
+      ? { url: e.DATABASE_URL!, readerUrl: e.DATABASE_READER_URL, poolSize: e.DB_POOL_SIZE ?? 20 }
+      : undefined,
+    redis: hasRedis
+      ? {
+          url: e.REDIS_URL,
+          clusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((n) => {
+            const [host, port] = n.split(':') as [string, string]
+            return { host, port: Number(port) }
+          }),
+          keyPrefix: e.REDIS_KEY_PREFIX ?? 'ticketing',
+        }
+      : undefined,
+    auth,
+    metrics: { namespace: e.CLOUDWATCH_NAMESPACE, region: e.AWS_REGION },
+    rateLimit: {
+      max: e.RATE_LIMIT_MAX ?? (mode === 'production' ? 1000 : 0),
+      windowMs: e.RATE_LIMIT_WINDOW_MS ?? 60_000,
+    },
+    maxTicketsPerUser: e.MAX_TICKETS_PER_USER,
+    holdTtlMs: e.HOLD_TTL_MS ?? 30_000,
+    batch: { maxSize: e.BATCH_MAX_SIZE ?? 100, maxWaitMs: e.BATCH_MAX_WAIT_MS ?? 0 },
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS ?? 30_000,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
+  }
+}
+
+function splitClaim(spec: string): [string, string] {
+  const i = spec.indexOf('=')
+  return [spec.slice(0, i), spec.slice(i + 1)]
+}

@@ -1,0 +1,149 @@
+// The one place where failures become HTTP statuses and envelope error codes.
+
+/** Every code the API answers with; the README's error table lists the same. */
+export const ErrorCodes = {
+  E_VALIDATION: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  EVENT_NOT_FOUND: 404,
+  RESERVATION_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  SOLD_OUT: 409,
+  INSUFFICIENT_SEATS: 409,
+  ALREADY_CANCELLED: 409,
+  TICKET_LIMIT_EXCEEDED: 409,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  RATE_LIMITED: 429,
+  INTERNAL_ERROR: 500,
+  SERVICE_UNAVAILABLE: 503,
+} as const
+
+export type ErrorCode = keyof typeof ErrorCodes
+
+/** A failure the API reports to the client: a stable code, a status, and details for `error`. */
+export class ApiError extends Error {
+  readonly statusCode: number
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    /** Seconds, sent as Retry-After (503, 429). */
+    readonly retryAfter?: number,
+  ) {
+    super(message)
+    this.name = 'ApiError'
+    this.statusCode = ErrorCodes[code]
+  }
+}
+
+export const validationError = (field: string, message: string) =>
+  new ApiError('E_VALIDATION', `${field}: ${message}`, { field })
+
+export const unavailable = (what: string, retryAfter = 1, cause?: unknown) => {
+  const e = new ApiError('SERVICE_UNAVAILABLE', `${what} is unavailable, retry shortly`, {}, retryAfter)
+  if (cause) (e as { cause?: unknown }).cause = cause
+  return e
+}
+
+/** Answer for "not enough units": SOLD_OUT when none are left, else INSUFFICIENT_SEATS. */
+export function notEnoughSeats(requested: number, available: number): ApiError {
+  return available <= 0
+    ? new ApiError('SOLD_OUT', 'Sold out', { requested, availableSeats: 0 })
+    : new ApiError('INSUFFICIENT_SEATS', `Only ${available} seats remaining`, {
+        requested,
+        availableSeats: available,
+      })
+}
+
+/** Connection-level failures of MySQL/Redis clients: the dependency is down, not the input. */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+  'ER_SERVER_SHUTDOWN',
+  'ER_QUERY_INTERRUPTED',
+  'POOL_CLOSED',
+  // seat-lock
+  'E_QUORUM_FAILED',
+  'E_HOLD_EXPIRED',
+  // inventory-cache (circuit open, loader timeouts)
+  'E_CIRCUIT_OPEN',
+  'E_LOAD_TIMEOUT',
+])
+
+interface FastifyLikeError {
+  code?: string
+  statusCode?: number
+  message?: string
+  name?: string
+  validation?: Array<{
+    instancePath?: string
+    params?: Record<string, unknown>
+    message?: string
+    keyword?: string
+  }>
+  validationContext?: string
+}
+
+/** Maps anything thrown inside a request to an ApiError. */
+export function toApiError(err: unknown): ApiError {
+  if (err instanceof ApiError) return err
+  const e = (err ?? {}) as FastifyLikeError
+  if (e.validation && e.validation.length > 0) {
+    const v = e.validation[0]!
+    const base = (v.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.')
+    const extra =
+      (v.params?.missingProperty as string | undefined) ??
+      (v.params?.additionalProperty as string | undefined)
+    const field = [base, extra].filter(Boolean).join('.') || e.validationContext || 'body'
+    const why = v.keyword === 'additionalProperties' ? 'unknown field' : (v.message ?? 'is invalid')
+    return new ApiError('E_VALIDATION', `${field}: ${why}`, { field, in: e.validationContext })
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json')
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('E_VALIDATION', 'body: request body is too large', { field: 'body' })
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new ApiError('E_VALIDATION', 'body: a JSON body is required', { field: 'body' })
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('E_VALIDATION', 'body: malformed JSON', { field: 'body' })
+    case 'FST_JWT_NO_AUTHORIZATION_IN_HEADER':
+    case 'FST_JWT_AUTHORIZATION_TOKEN_EXPIRED':
+    case 'FST_JWT_AUTHORIZATION_TOKEN_INVALID':
+    case 'FST_JWT_AUTHORIZATION_TOKEN_UNTRUSTED':
+    case 'FST_JWT_BAD_REQUEST':
+    case 'FST_JWT_BAD_COOKIE_REQUEST':
+    case 'FAST_JWT_INVALID_SIGNATURE':
+      return new ApiError('UNAUTHORIZED', e.message ?? 'Unauthorized')
+  }
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return unavailable('a dependency', 1, err)
+  if (
+    e.name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Pool is closed/i.test(e.message ?? '')
+  ) {
+    return unavailable('a dependency', 1, err)
+  }
+  if (e.name === 'SyntaxError' && e.statusCode === 400) {
+    return new ApiError('E_VALIDATION', 'body: malformed JSON', { field: 'body' })
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    if (e.statusCode === 401) return new ApiError('UNAUTHORIZED', e.message ?? 'Unauthorized')
+    if (e.statusCode === 403) return new ApiError('FORBIDDEN', e.message ?? 'Forbidden')
+    if (e.statusCode === 404) return new ApiError('NOT_FOUND', e.message ?? 'Not found')
+    if (e.statusCode === 429) return new ApiError('RATE_LIMITED', e.message ?? 'Too many requests')
+    return new ApiError('E_VALIDATION', e.message ?? 'Bad request', { field: 'request' })
+  }
+  if (e.statusCode === 503) return unavailable('the service', 1, err)
+  return new ApiError('INTERNAL_ERROR', 'Internal error')
+}

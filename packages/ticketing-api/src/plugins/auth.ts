@@ -1,0 +1,96 @@
+import fastifyJwt from '@fastify/jwt'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import buildGetJwks from 'get-jwks'
+import type { Config } from '../config.js'
+import { ApiError } from '../errors.js'
+
+/** Who is calling: null when AUTH_MODE=none (everyone may do everything, as in the seed). */
+export interface Actor {
+  sub: string
+  admin: boolean
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** preHandler: requires a valid Bearer token (no-op when AUTH_MODE=none). */
+    authenticate: (request: FastifyRequest) => Promise<void>
+    /** Throws 403 unless the caller is `userId` or an admin. */
+    assertSelf: (request: FastifyRequest, userId: string) => void
+    /** Throws 403 unless the caller is an admin. */
+    assertAdmin: (request: FastifyRequest) => void
+  }
+  interface FastifyRequest {
+    actor: Actor | null
+  }
+}
+
+function hasClaim(payload: Record<string, unknown>, claim: string, value: string): boolean {
+  const v = payload[claim]
+  if (Array.isArray(v)) return v.includes(value)
+  if (typeof v === 'string') return v === value || v.split(' ').includes(value)
+  return v === true && value === 'true'
+}
+
+/**
+ * AUTH_MODE=jwt: Bearer JWTs verified with @fastify/jwt (HS256 secret, or keys from a JWKS URL
+ * via get-jwks). `sub` is the buyer; the admin claim (JWT_ADMIN_CLAIM, `claim=value`, matched
+ * against a string, a space-separated scope list, or an array) allows creating events and
+ * acting for any user.
+ */
+export const authPlugin = fp(
+  async (app: FastifyInstance, opts: { auth: Config['auth'] }) => {
+    const auth = opts.auth
+    app.decorateRequest('actor', null)
+    if (auth.mode === 'none') {
+      app.log.warn('AUTH_MODE=none: no authentication, anyone may create events and act for any user')
+      app.decorate('authenticate', async () => {})
+      app.decorate('assertSelf', () => {})
+      app.decorate('assertAdmin', () => {})
+      return
+    }
+    const verify = {
+      ...(auth.issuer ? { allowedIss: auth.issuer } : {}),
+      ...(auth.audience ? { allowedAud: auth.audience } : {}),
+    }
+    if (auth.secret) {
+      await app.register(fastifyJwt, { secret: auth.secret, verify: { ...verify, algorithms: ['HS256'] } })
+    } else {
+      const url = new URL(auth.jwksUrl!)
+      const jwks = buildGetJwks({ jwksPath: url.pathname, providerDiscovery: false })
+      await app.register(fastifyJwt, {
+        decode: { complete: true },
+        secret: (_request: FastifyRequest, token: unknown) => {
+          const header = (token as { header: { kid?: string; alg?: string } }).header
+          return jwks.getPublicKey({ kid: header.kid, alg: header.alg, domain: url.origin })
+        },
+        verify: { ...verify, algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'] },
+      })
+    }
+    app.decorate('authenticate', async (request: FastifyRequest) => {
+      let payload: Record<string, unknown>
+      try {
+        payload = await request.jwtVerify<Record<string, unknown>>()
+      } catch (error) {
+        const message = (error as Error).message || 'Invalid token'
+        throw new ApiError('UNAUTHORIZED', message)
+      }
+      if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+        throw new ApiError('UNAUTHORIZED', 'The token has no subject (sub)')
+      }
+      request.actor = { sub: payload.sub, admin: hasClaim(payload, auth.admin.claim, auth.admin.value) }
+    })
+    app.decorate('assertSelf', (request: FastifyRequest, userId: string) => {
+      const a = request.actor
+      if (!a) throw new ApiError('UNAUTHORIZED', 'Authentication required')
+      if (!a.admin && a.sub !== userId)
+        throw new ApiError('FORBIDDEN', 'You may only act on your own reservations')
+    })
+    app.decorate('assertAdmin', (request: FastifyRequest) => {
+      const a = request.actor
+      if (!a) throw new ApiError('UNAUTHORIZED', 'Authentication required')
+      if (!a.admin) throw new ApiError('FORBIDDEN', 'Creating events needs the admin claim')
+    })
+  },
+  { name: 'auth' },
+)

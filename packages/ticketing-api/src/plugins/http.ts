@@ -1,0 +1,96 @@
+import rateLimit from '@fastify/rate-limit'
+import swagger from '@fastify/swagger'
+import swaggerUi from '@fastify/swagger-ui'
+import underPressure from '@fastify/under-pressure'
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import type { Config } from '../config.js'
+import { ApiError, toApiError } from '../errors.js'
+
+/** Sends an ApiError in the envelope, with Retry-After when it has one. */
+export function sendError(reply: FastifyReply, error: ApiError) {
+  if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter))
+  return reply
+    .code(error.statusCode)
+    .send({ success: false, message: error.message, error: { code: error.code, ...error.details } })
+}
+
+/**
+ * The HTTP edge: envelope on every error (validation, 404, 5xx), OpenAPI + UI, rate limiting
+ * (Redis store in production) and load shedding.
+ */
+export const httpPlugin = fp(
+  async (app: FastifyInstance, opts: { config: Config; rateLimitRedis?: Redis }) => {
+    const { config } = opts
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const error = toApiError(err)
+      if (error.statusCode >= 500) {
+        request.log.error({ err }, 'request failed')
+        app.metrics?.increment('Errors')
+      }
+      return sendError(reply, error)
+    })
+    app.setNotFoundHandler((request, reply) =>
+      sendError(
+        reply,
+        new ApiError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`),
+      ),
+    )
+
+    await app.register(swagger, {
+      openapi: {
+        info: {
+          title: '@ticketing/ticketing-api',
+          version: '0.1.0',
+          description:
+            'Flash-crowd ticketing: events, reservations, health. Envelope {success, message, data|error}.',
+        },
+        components: {
+          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        },
+      },
+    })
+    await app.register(swaggerUi, { routePrefix: '/docs' })
+
+    await app.register(underPressure, {
+      maxEventLoopDelay: 1000,
+      maxEventLoopUtilization: 0.98,
+      retryAfter: 5,
+      exposeStatusRoute: false,
+      pressureHandler: (_request, reply, type, value) => {
+        sendError(
+          reply,
+          new ApiError(
+            'SERVICE_UNAVAILABLE',
+            `Server under pressure (${type}${value ? `=${value}` : ''})`,
+            {},
+            5,
+          ),
+        )
+      },
+    })
+
+    if (config.rateLimit.max > 0) {
+      await app.register(rateLimit, {
+        max: config.rateLimit.max,
+        timeWindow: config.rateLimit.windowMs,
+        ...(opts.rateLimitRedis
+          ? { redis: opts.rateLimitRedis, nameSpace: `${config.redis?.keyPrefix ?? 'ticketing'}:rl:` }
+          : {}),
+        // Rate limiting fails open: a Redis hiccup must not turn buyers away.
+        skipOnError: true,
+        keyGenerator: (request) => request.ip,
+        allowList: (request) => request.url.startsWith('/api/health'),
+        errorResponseBuilder: (_request, context) =>
+          new ApiError(
+            'RATE_LIMITED',
+            `Rate limit exceeded, retry in ${Math.ceil(context.ttl / 1000)} s`,
+            { limit: context.max },
+            Math.ceil(context.ttl / 1000),
+          ),
+      })
+    }
+  },
+  { name: 'http' },
+)

@@ -1,0 +1,175 @@
+// Ports: what the routes and the on-sale service need from storage, admission and cache.
+// Two compositions implement them: embedded (in memory) and production (MySQL + Redis).
+
+/** An event as stored. `eventDate` is the ISO local date-time exactly as it was given. */
+export interface EventRecord {
+  eventId: number
+  eventName: string
+  totalSeats: number
+  availableSeats: number
+  eventDate: string
+  price: number | null
+  venue: string | null
+  maxTicketsPerUser: number | null
+}
+
+export interface NewEvent {
+  eventName: string
+  totalSeats: number
+  eventDate: string
+  price?: number
+  venue?: string
+  maxTicketsPerUser?: number
+}
+
+export interface ReservationRecord {
+  reservationId: string
+  eventId: number
+  eventName: string
+  userId: string
+  quantity: number
+  status: 'CONFIRMED' | 'CANCELLED'
+  /** ISO-8601 UTC. */
+  reservationTime: string
+  cancelledAt: string | null
+}
+
+/** Identifies a request that carries an Idempotency-Key. */
+export interface IdempotencyRef {
+  scope: 'reservation' | 'event'
+  key: string
+  /** sha256 of the canonical request (method, path, user, body). */
+  hash: string
+}
+
+/** The stored first answer to an idempotent request. */
+export interface StoredResponse {
+  statusCode: number
+  data: unknown
+}
+
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  | { state: 'pending'; hash: string }
+  | { state: 'done'; hash: string; response: StoredResponse }
+
+/** One admitted reservation waiting for its batch to commit. */
+export interface PendingReservation {
+  reservationId: string
+  userId: string
+  quantity: number
+  /** Fencing token of the admission hold; unique per event in the DB. */
+  token: number
+  /** Effective per-user limit for this event, or null for none. */
+  limit: number | null
+  reservationTime: Date
+  idempotency?: IdempotencyRef
+}
+
+export type CommitOutcome =
+  | { ok: true; reservation: ReservationRecord }
+  | { ok: false; code: 'INSUFFICIENT_SEATS'; available: number }
+  | { ok: false; code: 'TICKET_LIMIT_EXCEEDED'; limit: number; alreadyHeld: number }
+  | { ok: false; code: 'EVENT_NOT_FOUND' }
+
+export type CancelOutcome =
+  | { ok: true; reservation: ReservationRecord }
+  | { ok: false; code: 'RESERVATION_NOT_FOUND' }
+  | { ok: false; code: 'ALREADY_CANCELLED'; reservation: ReservationRecord }
+
+/** The system of record (MySQL, or memory in embedded mode). */
+export interface Store {
+  ping(): Promise<void>
+  createEvent(input: NewEvent, idempotency?: IdempotencyRef): Promise<EventRecord>
+  /** From the writer: used on the write path and by the cache loader. */
+  getEvent(eventId: number): Promise<EventRecord | undefined>
+  /** May be served by a read replica. */
+  listEvents(query: { offset: number; limit: number; availableOnly: boolean }): Promise<{
+    items: EventRecord[]
+    total: number
+  }>
+  /** Every event's availability, from the writer (the reconciler's source of truth). */
+  availability(eventIds?: number[]): Promise<Array<{ eventId: number; availableSeats: number }>>
+  getReservation(reservationId: string): Promise<ReservationRecord | undefined>
+  listUserReservations(userId: string): Promise<ReservationRecord[]>
+  /**
+   * Commits a batch of admitted reservations of one event in ONE transaction: each one is
+   * accepted (row + seat decrement + idempotency answer) or refused, in order.
+   */
+  commitReservations(eventId: number, batch: PendingReservation[]): Promise<CommitOutcome[]>
+  /** Conditional status change: exactly one caller ever gets `ok` for a reservation. */
+  cancelReservation(reservationId: string): Promise<CancelOutcome>
+  idempotency: {
+    /** Claims the key (or reports who has it). A pending claim older than `leaseMs` is taken over. */
+    claim(ref: IdempotencyRef, leaseMs: number): Promise<IdempotencyClaim>
+    /** Forgets a claim whose request failed without a stored answer (so a retry runs again). */
+    release(ref: IdempotencyRef): Promise<void>
+    get(
+      ref: Pick<IdempotencyRef, 'scope' | 'key'>,
+    ): Promise<Exclude<IdempotencyClaim, { state: 'claimed' }> | undefined>
+  }
+  close(): Promise<void>
+}
+
+/** An admission ticket: units held for a buyer until the batch commits (or the TTL ends). */
+export interface AdmissionHold {
+  id: string
+  token: number
+  quantity: number
+  /** Local-clock deadline after which the hold must not be committed. */
+  validUntil: number
+}
+
+/** Thrown by admission when the units are not there. */
+export class NotAdmittedError extends Error {
+  readonly code = 'E_NOT_ADMITTED'
+  constructor(
+    readonly requested: number,
+    readonly available: number,
+  ) {
+    super(`requested ${requested}, ${available} available`)
+  }
+}
+
+/** Thrown by admission when it has no counter for the event (e.g. Redis lost its data). */
+export class CapacityUnknownError extends Error {
+  readonly code = 'E_CAPACITY_UNKNOWN'
+}
+
+/** The fast gate in front of the store (seat-lock capacity on Redis, or a pass-through). */
+export interface Admission {
+  readonly kind: string
+  hold(req: { eventId: number; quantity: number; owner: string; ttlMs: number }): Promise<AdmissionHold>
+  confirm(hold: AdmissionHold): Promise<void>
+  release(hold: AdmissionHold): Promise<void>
+  /** A new event's capacity. */
+  setCapacity(eventId: number, total: number): Promise<void>
+  /** Units back on sale after a committed cancellation. */
+  add(eventId: number, units: number): Promise<void>
+  /** Free and held units, or null when the counter is missing. */
+  state(eventId: number): Promise<{ available: number; held: number } | null>
+  /** Rebuild from the store's committed availability. */
+  rebuild(eventId: number, available: number): Promise<void>
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/** Read-through cache of events (inventory-cache, or none in embedded mode). */
+export interface EventCache {
+  get(eventId: number, load: () => Promise<EventRecord | undefined>): Promise<EventRecord | undefined>
+  /** After a commit: availableSeats += delta. */
+  applyDelta(eventId: number, delta: number): Promise<void>
+  invalidate(eventId: number): Promise<void>
+  close(): Promise<void>
+}
+
+/** One composition of the ports. */
+export interface Backend {
+  mode: 'embedded' | 'production'
+  store: Store
+  admission: Admission
+  cache: EventCache
+  /** Dependency status for /api/health. */
+  health(): Promise<{ database: boolean; redis: boolean }>
+  close(): Promise<void>
+}

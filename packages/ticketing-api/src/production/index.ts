@@ -1,0 +1,85 @@
+import { createInventoryCache } from '@ticketing/inventory-cache'
+import { createSeatLock } from '@ticketing/seat-lock'
+import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
+import type { Config } from '../config.js'
+import { mysqlPlugin } from '../plugins/mysql.js'
+import { redisPlugin } from '../plugins/redis.js'
+import type { Backend } from '../ports/index.js'
+import { createInventoryEventCache } from './cache.js'
+import { runMigrations } from './migrations.js'
+import { createMysqlStore, purgeIdempotency } from './mysql-store.js'
+import { createSeatLockAdmission } from './seat-lock-admission.js'
+
+/** Idempotency answers are kept this long (the contract promises at least 24 h). */
+const IDEMPOTENCY_RETENTION_HOURS = 25
+
+/**
+ * Production: migrations at start-up, the mysql2 pools and ioredis clients (one plugin each),
+ * composed into MySQL store + seat-lock admission + inventory-cache.
+ */
+export async function registerProduction(app: FastifyInstance, config: Config) {
+  const db = config.database!
+  const redisConfig = config.redis!
+  await runMigrations(db.url, app.log)
+  await app.register(mysqlPlugin, db)
+  await app.register(redisPlugin, { redis: redisConfig })
+
+  const createBackend = async (): Promise<Backend> => {
+    const { client, subscriber } = app.redis
+    const lock = createSeatLock({
+      redis: client,
+      prefix: `${redisConfig.keyPrefix}:lock`,
+      defaultTtlMs: config.holdTtlMs,
+      maxQuantityPerHold: 100,
+    })
+    lock.on('error', (err: unknown) => app.log.warn({ err }, 'seat-lock error'))
+    const inventory = createInventoryCache({
+      redis: client,
+      subscriber,
+      namespace: `${redisConfig.keyPrefix}:inv`,
+    })
+    inventory.on('error', (err: unknown) => app.log.warn({ err }, 'inventory-cache error'))
+    const store = createMysqlStore(app.mysql)
+    const purge = setInterval(
+      () => {
+        purgeIdempotency(app.mysql.writer, IDEMPOTENCY_RETENTION_HOURS).catch(() => {})
+      },
+      60 * 60 * 1000,
+    )
+    purge.unref()
+    const admission = createSeatLockAdmission(lock)
+    const cache = createInventoryEventCache(inventory)
+    return {
+      mode: 'production',
+      store,
+      admission,
+      cache,
+      async health() {
+        const [database, redis] = await Promise.all([
+          store.ping().then(
+            () => true,
+            () => false,
+          ),
+          withTimeout(client.ping(), 1000).then(
+            (r) => r === 'PONG',
+            () => false,
+          ),
+        ])
+        return { database, redis }
+      },
+      async close() {
+        clearInterval(purge)
+        await Promise.allSettled([admission.close(), cache.close()])
+      },
+    }
+  }
+  return { createBackend, rateLimitRedis: app.redis.client as Redis }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+  ])
+}

@@ -1,0 +1,104 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { ApiError, validationError } from '../errors.js'
+import { requestHash } from '../services/idempotency.js'
+import { eventData } from '../services/presenters.js'
+import { CreateEventBody, EventData, EventId, envelope, IdempotencyHeaders, Pagination } from './schemas.js'
+
+const EventList = Type.Array(EventData)
+const Page = Type.Object({ page: Type.Integer(), size: Type.Integer(), total: Type.Integer() })
+
+/** Rejects dates the pattern lets through but the calendar does not (2024-02-30). */
+function assertRealDate(value: string) {
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const date = new Date(Date.UTC(y, m - 1, d))
+  if (date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    throw validationError('eventDate', 'is not a real date')
+}
+
+function page(query: { page?: string; size?: string }) {
+  const size = query.size === undefined ? 20 : Number(query.size)
+  if (size < 1 || size > 100) throw validationError('size', 'must be between 1 and 100')
+  return { page: Number(query.page ?? 0), size }
+}
+
+export async function eventRoutes(app: FastifyInstance) {
+  const idemRef = (request: FastifyRequest, body: unknown) => {
+    const key = (request.headers['idempotency-key'] as string | undefined) ?? undefined
+    if (!key) return undefined
+    const who = request.actor?.sub ?? '-'
+    return {
+      scope: 'event' as const,
+      key: `${who}:${key}`,
+      hash: requestHash(['POST /api/events', who, body]),
+    }
+  }
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Create an event (admin)',
+        security: [{ bearerAuth: [] }],
+        headers: IdempotencyHeaders,
+        body: CreateEventBody,
+        response: envelope(201, EventData),
+      },
+      preHandler: async (request) => {
+        await app.authenticate(request)
+        app.assertAdmin(request)
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as typeof CreateEventBody.static
+      assertRealDate(body.eventDate)
+      const result = await app.onSale.createEvent(body, idemRef(request, body))
+      if (result.replayed) reply.header('Idempotent-Replayed', 'true')
+      return reply
+        .code(result.statusCode)
+        .send({ success: true, message: 'Event created successfully', data: result.data })
+    },
+  )
+
+  const list = (availableOnly: boolean) => async (request: FastifyRequest) => {
+    const { page: p, size } = page(request.query as { page?: string; size?: string })
+    const { items, total } = await app.backend.store.listEvents({
+      offset: p * size,
+      limit: size,
+      availableOnly,
+    })
+    return {
+      success: true,
+      message: availableOnly ? 'Events on sale' : 'Events',
+      data: items.map(eventData),
+      page: { page: p, size, total },
+    }
+  }
+  const listSchema = (summary: string) => ({
+    tags: ['events'],
+    summary,
+    querystring: Pagination,
+    response: envelope(200, EventList, { page: Page }),
+  })
+  app.get('/', { schema: listSchema('List events (paginated: ?page=0&size=20)') }, list(false))
+  app.get('/available', { schema: listSchema('Events still on sale (availableSeats > 0)') }, list(true))
+
+  app.get(
+    '/:eventId',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'One event, served through the inventory cache',
+        params: Type.Object({ eventId: EventId }),
+        response: envelope(200, EventData),
+      },
+    },
+    async (request) => {
+      const { eventId } = request.params as { eventId: string }
+      const event = await app.onSale.getEvent(Number(eventId))
+      if (!event) throw new ApiError('EVENT_NOT_FOUND', `Event ${eventId} not found`)
+      return { success: true, message: 'Event', data: eventData(event) }
+    },
+  )
+}

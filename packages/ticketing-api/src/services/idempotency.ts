@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto'
+import { ApiError, unavailable } from '../errors.js'
+import type { IdempotencyRef, Store, StoredResponse } from '../ports/index.js'
+
+/** The answer of an idempotent operation, and whether it is a replay of the first one. */
+export interface Replayable {
+  statusCode: number
+  data: unknown
+  replayed: boolean
+}
+
+/** Canonical hash of a request: same key + same hash = the same request. */
+export function requestHash(parts: unknown): string {
+  return createHash('sha256').update(canonical(parts)).digest('hex')
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`
+  }
+  return JSON.stringify(v) ?? 'null'
+}
+
+const reused = () =>
+  new ApiError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request')
+
+/**
+ * Idempotency-Key handling over the store: the first request claims the key; a duplicate
+ * (same key, same body) waits for the first one's stored answer — in this process by sharing
+ * its promise, across processes by polling the store — and a different body gets 422. Only
+ * successes are stored (in the same transaction as the write); a failed first request releases
+ * the key, so a retry runs again.
+ */
+export function createIdempotency(store: Store, options: { leaseMs: number; waitMs: number }) {
+  const local = new Map<string, { hash: string; promise: Promise<Replayable> }>()
+
+  const waitForOther = async (ref: IdempotencyRef): Promise<StoredResponse | undefined> => {
+    const deadline = Date.now() + options.waitMs
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 25))
+      const c = await store.idempotency.get(ref)
+      if (!c) return undefined
+      if (c.hash !== ref.hash) throw reused()
+      if (c.state === 'done') return c.response
+    }
+    throw unavailable('the first request with this Idempotency-Key', 1)
+  }
+
+  const execute = async (ref: IdempotencyRef, run: () => Promise<StoredResponse>): Promise<Replayable> => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const claim = await store.idempotency.claim(ref, options.leaseMs)
+      if (claim.state !== 'claimed' && claim.hash !== ref.hash) throw reused()
+      if (claim.state === 'done') return { ...claim.response, replayed: true }
+      if (claim.state === 'pending') {
+        const stored = await waitForOther(ref)
+        if (stored) return { ...stored, replayed: true }
+        continue // the other request failed and released the key: try to claim it
+      }
+      try {
+        return { ...(await run()), replayed: false }
+      } catch (error) {
+        await store.idempotency.release(ref).catch(() => {})
+        throw error
+      }
+    }
+    throw unavailable('the first request with this Idempotency-Key', 1)
+  }
+
+  return {
+    /** Runs `run` at most once per key (while its answer is kept), else replays its answer. */
+    async run(ref: IdempotencyRef, run: () => Promise<StoredResponse>): Promise<Replayable> {
+      const id = `${ref.scope}\u0000${ref.key}`
+      const inFlight = local.get(id)
+      if (inFlight) {
+        if (inFlight.hash !== ref.hash) throw reused()
+        const first = await inFlight.promise
+        return { ...first, replayed: true }
+      }
+      const promise = execute(ref, run)
+      local.set(id, { hash: ref.hash, promise })
+      try {
+        return await promise
+      } finally {
+        local.delete(id)
+      }
+    },
+  }
+}
+
+export type Idempotency = ReturnType<typeof createIdempotency>

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto'
+import { ApiError, notEnoughSeats, unavailable, validationError } from '../errors.js'
+import type { Metrics } from '../metrics/index.js'
+import {
+  type AdmissionHold,
+  type Backend,
+  CapacityUnknownError,
+  type CommitOutcome,
+  type EventRecord,
+  type IdempotencyRef,
+  type NewEvent,
+  NotAdmittedError,
+  type PendingReservation,
+} from '../ports/index.js'
+import { createBatcher } from './batcher.js'
+import { createIdempotency, type Replayable } from './idempotency.js'
+import { eventData, reservationData } from './presenters.js'
+
+export interface OnSaleOptions {
+  backend: Backend
+  metrics: Metrics
+  log: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void }
+  holdTtlMs: number
+  maxTicketsPerUser?: number
+  batch: { maxSize: number; maxWaitMs: number }
+}
+
+interface Admitted extends PendingReservation {
+  hold: AdmissionHold
+}
+
+/**
+ * The on-sale path. Admission (a Redis counting semaphore in production) answers sold-out
+ * without touching MySQL; admitted requests of one event are committed together by a group
+ * commit (one transaction, many reservations) and each is acknowledged only after its batch
+ * committed; then the hold is confirmed and the cached availability moved by the same delta.
+ */
+export function createOnSale(options: OnSaleOptions) {
+  const { backend, metrics, log } = options
+  const { store, admission, cache } = backend
+  const idempotency = createIdempotency(store, { leaseMs: options.holdTtlMs * 2, waitMs: options.holdTtlMs })
+  const rebuilding = new Map<number, Promise<boolean>>()
+  const suspects = new Map<number, number>()
+
+  const batcher = createBatcher<Admitted, CommitOutcome>({
+    maxSize: options.batch.maxSize,
+    maxWaitMs: options.batch.maxWaitMs,
+    onBatch: (size) => metrics.observe('DbBatchSize', size),
+    commit: async (eventId, items) => {
+      // A hold past its deadline may already be back on sale: never commit it (fencing by time;
+      // the DB's unique (event_id, hold_token) fences a hold from being committed twice).
+      const now = Date.now()
+      const live = items.filter((i) => i.hold.validUntil > now)
+      const outcomes = live.length > 0 ? await store.commitReservations(eventId, live) : []
+      const byId = new Map(live.map((i, n) => [i.reservationId, outcomes[n]!]))
+      return items.map(
+        (i) => byId.get(i.reservationId) ?? ({ ok: false, code: 'HOLD_EXPIRED' } as unknown as CommitOutcome),
+      )
+    },
+  })
+
+  /** Single-flight per event: rebuilds the admission counter from the store's committed state. */
+  function rebuild(eventId: number): Promise<boolean> {
+    const running = rebuilding.get(eventId)
+    if (running) return running
+    const p = (async () => {
+      const [row] = await store.availability([eventId])
+      if (!row) return false
+      await admission.rebuild(eventId, row.availableSeats)
+      log.warn({ eventId, availableSeats: row.availableSeats }, 'admission counter rebuilt from the database')
+      return true
+    })().finally(() => rebuilding.delete(eventId))
+    rebuilding.set(eventId, p)
+    return p
+  }
+
+  async function getEvent(eventId: number): Promise<EventRecord | undefined> {
+    return cache.get(eventId, () => store.getEvent(eventId))
+  }
+
+  async function admit(eventId: number, quantity: number, owner: string): Promise<AdmissionHold> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await admission.hold({ eventId, quantity, owner, ttlMs: options.holdTtlMs })
+      } catch (error) {
+        if (error instanceof NotAdmittedError) {
+          metrics.increment('ReservationsRejected')
+          if (error.available === 0) metrics.increment('SoldOutRejections')
+          else metrics.increment('LockConflicts')
+          throw notEnoughSeats(quantity, error.available)
+        }
+        if (error instanceof CapacityUnknownError && attempt === 0) {
+          // Redis lost the counter (flush, restart, failover): rebuild it from MySQL first.
+          if (!(await rebuild(eventId))) throw new ApiError('EVENT_NOT_FOUND', `Event ${eventId} not found`)
+          continue
+        }
+        if (error instanceof CapacityUnknownError) throw unavailable('admission', 1, error)
+        throw error
+      }
+    }
+  }
+
+  async function reserveOnce(input: {
+    eventId: number
+    userId: string
+    quantity: number
+    idempotency?: IdempotencyRef
+  }) {
+    const started = performance.now()
+    const event = await getEvent(input.eventId)
+    if (!event) throw new ApiError('EVENT_NOT_FOUND', `Event ${input.eventId} not found`)
+    const limit = event.maxTicketsPerUser ?? options.maxTicketsPerUser ?? null
+    if (limit !== null && input.quantity > limit) {
+      throw validationError('quantity', `must be <= ${limit} (the per-user ticket limit of this event)`)
+    }
+    const hold = await admit(input.eventId, input.quantity, input.userId)
+    let outcome: CommitOutcome | { ok: false; code: 'HOLD_EXPIRED' }
+    try {
+      outcome = await batcher.submit(input.eventId, {
+        reservationId: randomUUID(),
+        userId: input.userId,
+        quantity: input.quantity,
+        token: hold.token,
+        limit,
+        reservationTime: new Date(),
+        idempotency: input.idempotency,
+        hold,
+      })
+    } catch (error) {
+      await admission.release(hold).catch(() => {})
+      metrics.increment('Errors')
+      throw error
+    }
+    if (!outcome.ok) {
+      await admission.release(hold).catch(() => {})
+      metrics.increment('ReservationsRejected')
+      switch (outcome.code) {
+        case 'INSUFFICIENT_SEATS':
+          // Admission let it through but MySQL says no: the counter drifted. Re-sync it.
+          void rebuild(input.eventId).catch(() => {})
+          if (outcome.available === 0) metrics.increment('SoldOutRejections')
+          throw notEnoughSeats(input.quantity, outcome.available)
+        case 'TICKET_LIMIT_EXCEEDED':
+          throw new ApiError(
+            'TICKET_LIMIT_EXCEEDED',
+            `At most ${outcome.limit} tickets per user for this event`,
+            {
+              limit: outcome.limit,
+              alreadyReserved: outcome.alreadyHeld,
+            },
+          )
+        case 'EVENT_NOT_FOUND':
+          throw new ApiError('EVENT_NOT_FOUND', `Event ${input.eventId} not found`)
+        default:
+          throw unavailable('admission (the hold expired before its commit)', 1)
+      }
+    }
+    // Committed: acknowledge. Confirming the hold and moving the cache are follow-ups whose
+    // failure cannot undo the sale; the reconciler repairs any drift.
+    await Promise.all([
+      admission.confirm(hold).catch((e) => log.warn({ err: e }, 'confirming a committed hold failed')),
+      cache.applyDelta(input.eventId, -input.quantity).catch(() => {}),
+    ])
+    metrics.increment('ReservationsConfirmed')
+    metrics.observe('ReservationLatency', performance.now() - started)
+    return { statusCode: 201, data: reservationData(outcome.reservation) }
+  }
+
+  return {
+    getEvent,
+    rebuild,
+
+    async createEvent(input: NewEvent, idem?: IdempotencyRef): Promise<Replayable> {
+      const run = async () => {
+        const event = await store.createEvent(input, idem)
+        // A GET before the insert may have cached "not found" for this id.
+        await cache.invalidate(event.eventId).catch(() => {})
+        await admission.setCapacity(event.eventId, event.totalSeats).catch((error) => {
+          // The row is committed; the counter will be rebuilt from it on first use.
+          log.warn({ err: error, eventId: event.eventId }, 'setting capacity failed')
+        })
+        return { statusCode: 201, data: eventData(event) }
+      }
+      return idem ? idempotency.run(idem, run) : { ...(await run()), replayed: false }
+    },
+
+    async reserve(input: {
+      eventId: number
+      userId: string
+      quantity: number
+      idempotency?: IdempotencyRef
+    }) {
+      const idem = input.idempotency
+      return idem
+        ? idempotency.run(idem, () => reserveOnce(input))
+        : { ...(await reserveOnce(input)), replayed: false }
+    },
+
+    async cancel(reservationId: string) {
+      const outcome = await store.cancelReservation(reservationId)
+      if (!outcome.ok) {
+        if (outcome.code === 'RESERVATION_NOT_FOUND') {
+          throw new ApiError('RESERVATION_NOT_FOUND', `Reservation ${reservationId} not found`)
+        }
+        throw new ApiError(
+          'ALREADY_CANCELLED',
+          'This reservation was already cancelled; no seats were returned',
+          {
+            reservationId,
+          },
+        )
+      }
+      // Exactly once: only the caller that flipped the status returns the units.
+      const r = outcome.reservation
+      await Promise.all([
+        admission.add(r.eventId, r.quantity).catch(async (e) => {
+          log.warn({ err: e, eventId: r.eventId }, 'returning units to admission failed; rebuilding')
+          await rebuild(r.eventId).catch(() => {})
+        }),
+        cache.applyDelta(r.eventId, r.quantity).catch(() => cache.invalidate(r.eventId).catch(() => {})),
+      ])
+      return r
+    },
+
+    /**
+     * Repairs admission counters from the store: a missing counter is rebuilt at once; a counter
+     * whose free + held units disagree with MySQL is rebuilt only when the same disagreement is
+     * seen twice in a row, because in-flight batches make a single reading race the commit.
+     */
+    async reconcile(): Promise<number> {
+      let rebuilt = 0
+      for (const row of await store.availability()) {
+        const state = await admission.state(row.eventId)
+        const drift = state ? row.availableSeats - (state.available + state.held) : undefined
+        if (drift === 0) {
+          suspects.delete(row.eventId)
+          continue
+        }
+        if (drift !== undefined && suspects.get(row.eventId) !== drift) {
+          suspects.set(row.eventId, drift)
+          continue
+        }
+        suspects.delete(row.eventId)
+        await admission.rebuild(row.eventId, row.availableSeats)
+        await cache.invalidate(row.eventId).catch(() => {})
+        rebuilt++
+      }
+      return rebuilt
+    },
+
+    /** Waits for every admitted reservation to be committed (or failed). */
+    drain: () => batcher.drain(),
+  }
+}
+
+export type OnSale = ReturnType<typeof createOnSale>
