@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { Cluster, Redis } from 'ioredis'
+import { Cluster, Redis, type RedisOptions } from 'ioredis'
 import { freePort, type Spawned, spawnServer, waitFor } from './processes.js'
 
 const run = promisify(execFile)
@@ -24,7 +24,7 @@ export interface RedisServer {
   readonly url: string
   readonly process: Spawned
   /** A new client of this server (closed by `stop`, or by the caller with `quit`). */
-  client(options?: ConstructorParameters<typeof Redis>[0] & object): Redis
+  client(options?: RedisOptions): Redis
   /** SIGKILL (a crash); the port stays reserved for `restart`. */
   kill(): Promise<void>
   /** Starts a fresh, empty server on the same port (no persistence). */

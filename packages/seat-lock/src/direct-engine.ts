@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto'
+import type { Cluster, Redis } from 'ioredis'
+import { CONTENDED, type Engine, type HoldRef, NO_CAPACITY, NOT_OWNER, OK } from './engine.js'
+import {
+  CapacityNotSetError,
+  HoldExpiredError,
+  InsufficientCapacityError,
+  NotOwnerError,
+  ReplicationTimeoutError,
+  SeatsUnavailableError,
+} from './errors.js'
+import { type CapacityState, type NodeHold, parseCapacityReply, parseHoldReply } from './hold.js'
+import { assertOneSlot, baseKeys, type EventKeys } from './keys.js'
+import { runScript } from './run-script.js'
+import { SCRIPTS, type Script } from './scripts.js'
+
+export interface DirectEngineOptions {
+  waitForReplicas?: { replicas: number; timeoutMs: number } | undefined
+}
+
+/** Raises the typed error for a non-OK reply shared by release/extend/confirm. */
+export function holdStatusError(code: number, holdId: string): Error {
+  return code === NOT_OWNER ? new NotOwnerError(holdId) : new HoldExpiredError(holdId)
+}
+
+/** A fresh id for units created by one capacity operation (same on every quorum node). */
+export function unitEpoch(): string {
+  return randomBytes(6).toString('base64url')
+}
+
+/** One Redis (standalone or primary) or a Redis Cluster: every step is one script call. */
+export class DirectEngine implements Engine {
+  readonly quorum = 1
+  readonly #client: Redis | Cluster
+  readonly #isCluster: boolean
+  readonly #wait: DirectEngineOptions['waitForReplicas']
+
+  constructor(client: Redis | Cluster, options: DirectEngineOptions) {
+    this.#client = client
+    this.#isCluster = (client as Cluster).isCluster === true
+    this.#wait = options.waitForReplicas
+  }
+
+  async #run(script: Script, keys: string[], argv: (string | number)[]): Promise<unknown[]> {
+    if (this.#isCluster) assertOneSlot(keys)
+    const reply = await runScript(this.#client, script, keys, argv)
+    if (this.#wait && reply[0] === OK) await this.#waitReplicas()
+    return reply
+  }
+
+  /**
+   * WAIT on the same connection right after the write: the primary answers once `replicas`
+   * replicas have acknowledged everything this connection wrote so far.
+   */
+  async #waitReplicas(): Promise<void> {
+    const w = this.#wait!
+    const acked = Number(await (this.#client as Redis).call('WAIT', w.replicas, w.timeoutMs))
+    if (acked < w.replicas) throw new ReplicationTimeoutError(acked, w.replicas)
+  }
+
+  /** A hold whose replication failed is released again, so a failover cannot resurrect it. */
+  async #acquire(script: Script, keys: string[], argv: (string | number)[], k: EventKeys, hold: HoldRef) {
+    try {
+      return await this.#run(script, keys, argv)
+    } catch (error) {
+      if (error instanceof ReplicationTimeoutError) {
+        await runScript(this.#client, SCRIPTS.release, baseKeys(k, hold.rand), [
+          k.seatPrefix,
+          hold.id,
+          '',
+        ]).catch(() => {})
+      }
+      throw error
+    }
+  }
+
+  async holdSeats(
+    k: EventKeys,
+    hold: HoldRef,
+    seats: string[],
+    owner: string,
+    ttlMs: number,
+  ): Promise<NodeHold> {
+    const keys = [...baseKeys(k, hold.rand), ...seats.map((s) => k.seatPrefix + s)]
+    const argv = [k.seatPrefix, hold.id, owner, ttlMs, JSON.stringify(seats)]
+    const reply = await this.#acquire(SCRIPTS.holdSeats, keys, argv, k, hold)
+    if (reply[0] === CONTENDED) {
+      throw new SeatsUnavailableError(
+        k.eventId,
+        reply.slice(1).map((i) => seats[Number(i) - 1]!),
+      )
+    }
+    return parseHoldReply(reply, hold.id, k.eventId)
+  }
+
+  async holdUnits(
+    k: EventKeys,
+    hold: HoldRef,
+    quantity: number,
+    owner: string,
+    ttlMs: number,
+  ): Promise<NodeHold> {
+    const argv = [k.seatPrefix, hold.id, owner, ttlMs, quantity, 'hold']
+    const reply = await this.#acquire(SCRIPTS.holdUnits, baseKeys(k, hold.rand), argv, k, hold)
+    if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
+    if (reply[0] === CONTENDED) throw new InsufficientCapacityError(k.eventId, quantity, Number(reply[1]))
+    return parseHoldReply(reply, hold.id, k.eventId)
+  }
+
+  async release(k: EventKeys, hold: HoldRef, owner: string): Promise<boolean> {
+    const reply = await this.#run(SCRIPTS.release, baseKeys(k, hold.rand), [k.seatPrefix, hold.id, owner])
+    if (reply[0] === NOT_OWNER) throw new NotOwnerError(hold.id)
+    return reply[0] === OK
+  }
+
+  async extend(k: EventKeys, hold: HoldRef, ttlMs: number, owner: string): Promise<NodeHold> {
+    const reply = await this.#run(SCRIPTS.extend, baseKeys(k, hold.rand), [
+      k.seatPrefix,
+      hold.id,
+      owner,
+      ttlMs,
+    ])
+    if (reply[0] !== OK) throw holdStatusError(Number(reply[0]), hold.id)
+    return parseHoldReply(reply, hold.id, k.eventId)
+  }
+
+  async confirm(k: EventKeys, hold: HoldRef, owner: string, retentionMs: number): Promise<NodeHold> {
+    const argv = [k.seatPrefix, hold.id, owner, retentionMs]
+    const reply = await this.#run(SCRIPTS.confirm, baseKeys(k, hold.rand), argv)
+    if (reply[0] !== OK) throw holdStatusError(Number(reply[0]), hold.id)
+    return parseHoldReply(reply, hold.id, k.eventId)
+  }
+
+  async get(k: EventKeys, hold: HoldRef): Promise<NodeHold | null> {
+    const flat = await this.#client.hgetall(k.holdPrefix + hold.rand)
+    if (!flat.owner) return null
+    return parseHoldReply([OK, ...Object.entries(flat).flat()], hold.id, k.eventId)
+  }
+
+  async freeSeats(k: EventKeys, seats: string[]): Promise<void> {
+    const keys = [...baseKeys(k, '-'), ...seats.map((s) => k.seatPrefix + s)]
+    await this.#run(SCRIPTS.freeSeats, keys, [k.seatPrefix])
+  }
+
+  async capacity(k: EventKeys, op: 'set' | 'add' | 'rebuild' | 'get', n: number): Promise<CapacityState> {
+    const reply = await this.#run(SCRIPTS.capacity, baseKeys(k, '-'), [k.seatPrefix, op, n, unitEpoch()])
+    if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
+    return parseCapacityReply(reply)
+  }
+
+  async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
+    const argv = [k.seatPrefix, '-', '', 0, units, 'remove']
+    const reply = await this.#run(SCRIPTS.holdUnits, baseKeys(k, '-'), argv)
+    if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
+    if (reply[0] === CONTENDED) throw new InsufficientCapacityError(k.eventId, units, Number(reply[1]))
+    return parseCapacityReply(reply)
+  }
+}

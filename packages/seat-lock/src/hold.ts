@@ -1,0 +1,57 @@
+/** A granted hold. Plain data: serialize it, or keep only `id` and look it up again. */
+export interface Hold {
+  /** Serializable `<eventId>.<random>`; any process can extend/confirm/release the hold by id. */
+  readonly id: string
+  readonly eventId: string
+  readonly owner: string
+  readonly kind: 'seats' | 'quantity'
+  /** The held seats; `[]` for quantity holds. */
+  readonly seats: readonly string[]
+  /** Units held; `seats.length` for seat holds. */
+  readonly quantity: number
+  /** Fencing token: strictly increasing per event, from INCR inside the acquire script. */
+  readonly token: number
+  /** Expiry by the Redis server clock (epoch ms). For confirmed holds: the expiry they had. */
+  readonly expiresAt: number
+  /** Local-clock deadline: start of the successful attempt + ttl − drift (epoch ms). */
+  readonly validUntil: number
+  readonly status: 'held' | 'confirmed'
+}
+
+/** General-admission counters of an event. `total = available + held + confirmed`. */
+export interface CapacityState {
+  total: number
+  available: number
+  held: number
+  confirmed: number
+}
+
+/** A hold as one Redis node reports it, before the local validity is attached. */
+export type NodeHold = Omit<Hold, 'validUntil'>
+
+/** Parses a `{1, HGETALL...}` script reply. */
+export function parseHoldReply(reply: unknown[], id: string, eventId: string): NodeHold {
+  const f: Record<string, string> = {}
+  for (let i = 1; i + 1 < reply.length; i += 2) f[String(reply[i])] = String(reply[i + 1])
+  const kind = f.kind === 'quantity' ? 'quantity' : 'seats'
+  return {
+    id,
+    eventId,
+    owner: f.owner ?? '',
+    kind,
+    seats: kind === 'seats' ? (JSON.parse(f.seats ?? '[]') as string[]) : [],
+    quantity: Number(f.qty),
+    token: Number(f.token),
+    expiresAt: Number(f.exp),
+    status: f.status === 'confirmed' ? 'confirmed' : 'held',
+  }
+}
+
+export function parseCapacityReply(reply: unknown[]): CapacityState {
+  return {
+    total: Number(reply[1]),
+    available: Number(reply[2]),
+    held: Number(reply[3]),
+    confirmed: Number(reply[4]),
+  }
+}

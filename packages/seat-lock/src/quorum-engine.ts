@@ -1,0 +1,416 @@
+import { randomBytes, randomInt } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import Redlock, { ExecutionError, Lock } from 'redlock'
+import { holdStatusError, unitEpoch } from './direct-engine.js'
+import { CONTENDED, type Engine, type HoldRef, NO_CAPACITY, NOT_OWNER, OK } from './engine.js'
+import {
+  CapacityNotSetError,
+  InsufficientCapacityError,
+  NotOwnerError,
+  QuorumFailedError,
+  SeatsUnavailableError,
+} from './errors.js'
+import { type CapacityState, type NodeHold, parseCapacityReply, parseHoldReply } from './hold.js'
+import { baseKeys, type EventKeys } from './keys.js'
+import { runScript } from './run-script.js'
+import { SCRIPTS, type Script } from './scripts.js'
+
+export interface QuorumEngineOptions {
+  contentionBudgetMs: number
+  onQuorumFailed(operation: string, error: QuorumFailedError): void
+}
+
+interface NodeReply {
+  node: number
+  sha: string
+  reply: unknown[]
+}
+
+/** Per-call context the node adapters read: our ARGV per script, and every node's raw reply. */
+interface Call {
+  argv: Map<string, (string | number)[]>
+  replies: NodeReply[]
+}
+
+/** Free-unit ids a view returns in full when there are at most this many (else a random sample). */
+const VIEW_FULL = 128
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+/**
+ * What redlock sees as a "client". redlock's script contract is "return the number of keys on
+ * success"; our scripts return richer replies (fencing token, taken seats, available units).
+ * The adapter runs our script with our ARGV (looked up by the call id redlock passes as the lock
+ * value), keeps the raw reply for the engine, and gives redlock the vote it expects.
+ */
+class NodeAdapter {
+  constructor(
+    readonly index: number,
+    readonly client: Redis,
+    readonly calls: Map<string, Call>,
+  ) {}
+
+  evalsha(sha: string, numKeys: number, args: (string | number)[]): Promise<number> {
+    // Read the context synchronously: redlock may resolve (and we forget the call) before a
+    // slow node answers; that node must still run the same step.
+    const call = this.calls.get(String(args[numKeys]))
+    const argv = call?.argv.get(sha)
+    const script = BY_SHA.get(sha)
+    if (!call || !argv || !script) return Promise.reject(new Error('seat-lock: unknown quorum call'))
+    const keys = args.slice(0, numKeys) as string[]
+    return runScript(this.client, script, keys, argv).then((reply) => {
+      call.replies.push({ node: this.index, sha, reply })
+      return reply[0] === OK ? numKeys : 0
+    })
+  }
+
+  /** Not reached: runScript already falls back to EVAL on NOSCRIPT. */
+  eval(): Promise<number> {
+    return Promise.reject(new Error('seat-lock: unexpected EVAL'))
+  }
+}
+
+const BY_SHA = new Map<string, Script>(Object.values(SCRIPTS).map((s) => [s.sha, s]))
+
+/**
+ * Redlock quorum over N >= 3 independent Redis nodes, built on the `redlock` package: redlock
+ * fans each step out to every node, counts votes against the majority, and on a failed acquire
+ * releases what a minority granted. It runs with retryCount 0; retries, validity, fencing and
+ * error classification are ours (see README: contention is not a quorum failure).
+ */
+export class QuorumEngine implements Engine {
+  readonly quorum: number
+  readonly #nodes: Redis[]
+  readonly #calls = new Map<string, Call>()
+  readonly #seats: Redlock
+  readonly #units: Redlock
+  readonly #confirm: Redlock
+  #nextValue: string | undefined
+  readonly #o: QuorumEngineOptions
+
+  constructor(nodes: Redis[], options: QuorumEngineOptions) {
+    this.#nodes = nodes
+    this.#o = options
+    this.quorum = Math.floor(nodes.length / 2) + 1
+    const adapters = nodes.map((c, i) => new NodeAdapter(i, c, this.#calls)) as unknown as Redis[]
+    const make = (acquireScript: string, extendScript: string) => {
+      // redlock 5.0.0-beta.2 only honours script *functions* (a plain string is silently ignored).
+      const rl = new Redlock(
+        adapters,
+        { retryCount: 0 },
+        {
+          acquireScript: () => acquireScript,
+          extendScript: () => extendScript,
+          releaseScript: () => SCRIPTS.release.lua,
+        },
+      )
+      // redlock draws the lock value synchronously at the start of acquire(); we make it our call id.
+      ;(rl as unknown as { _random(): string })._random = () =>
+        this.#nextValue ?? randomBytes(12).toString('hex')
+      return rl
+    }
+    this.#seats = make(SCRIPTS.holdSeats.lua, SCRIPTS.extend.lua)
+    this.#units = make(SCRIPTS.holdUnits.lua, SCRIPTS.extend.lua)
+    this.#confirm = make(SCRIPTS.holdUnits.lua, SCRIPTS.confirm.lua)
+  }
+
+  #open(argv: Array<[Script, (string | number)[]]>): { id: string; call: Call } {
+    const id = randomBytes(12).toString('hex')
+    const call: Call = { argv: new Map(argv.map(([s, a]) => [s.sha, a])), replies: [] }
+    this.#calls.set(id, call)
+    return { id, call }
+  }
+
+  /** Waits for every vote of a failed step (redlock's stats), then returns the main replies. */
+  async #settle(error: unknown, call: Call, sha: string): Promise<NodeReply[]> {
+    if (!(error instanceof ExecutionError)) throw error
+    await Promise.allSettled(error.attempts)
+    return call.replies.filter((r) => r.sha === sha)
+  }
+
+  #quorumFailed(operation: string, replies: NodeReply[], cause?: unknown): QuorumFailedError {
+    const granted = replies.filter((r) => r.reply[0] === OK).length
+    const e = new QuorumFailedError(granted, this.quorum, this.#nodes.length - replies.length, cause)
+    this.#o.onQuorumFailed(operation, e)
+    return e
+  }
+
+  /**
+   * One acquire through redlock. Success: the granting nodes' replies. Failure: classified —
+   * enough nodes answered but refused → contention (the caller's typed error); too few answered
+   * → QuorumFailedError. Either way nothing stays granted: redlock releases on all nodes, and we
+   * release again on the nodes that granted and wait for it, so no partial hold survives.
+   */
+  async #acquire(
+    rl: Redlock,
+    script: Script,
+    keys: string[],
+    argv: (string | number)[],
+    releaseArgv: (string | number)[],
+    ttlMs: number,
+    onContention: (refusals: NodeReply[]) => Error,
+  ): Promise<NodeReply[]> {
+    const { id, call } = this.#open([
+      [script, argv],
+      [SCRIPTS.release, releaseArgv],
+    ])
+    try {
+      this.#nextValue = id
+      const pending = rl.acquire(keys, ttlMs)
+      this.#nextValue = undefined
+      try {
+        await pending
+        return call.replies.filter((r) => r.sha === script.sha && r.reply[0] === OK)
+      } catch (error) {
+        const replies = await this.#settle(error, call, script.sha)
+        const granted = replies.filter((r) => r.reply[0] === OK)
+        await Promise.allSettled(
+          granted.map((r) => runScript(this.#nodes[r.node]!, SCRIPTS.release, keys.slice(0, 6), releaseArgv)),
+        )
+        if (replies.length < this.quorum) throw this.#quorumFailed(script.name, replies, error)
+        throw onContention(replies.filter((r) => r.reply[0] !== OK))
+      }
+    } finally {
+      this.#nextValue = undefined
+      this.#calls.delete(id)
+    }
+  }
+
+  /** Merges the granting nodes' view of a hold: highest token, earliest expiry. */
+  #merge(replies: NodeReply[], hold: HoldRef, eventId: string): NodeHold {
+    const holds = replies.map((r) => parseHoldReply(r.reply, hold.id, eventId))
+    const first = holds[0]!
+    return {
+      ...first,
+      token: Math.max(...holds.map((h) => h.token)),
+      expiresAt: Math.min(...holds.map((h) => h.expiresAt)),
+    }
+  }
+
+  async holdSeats(
+    k: EventKeys,
+    hold: HoldRef,
+    seats: string[],
+    owner: string,
+    ttlMs: number,
+  ): Promise<NodeHold> {
+    const keys = [...baseKeys(k, hold.rand), ...seats.map((s) => k.seatPrefix + s)]
+    const argv = [k.seatPrefix, hold.id, owner, ttlMs, JSON.stringify(seats)]
+    const granted = await this.#acquire(
+      this.#seats,
+      SCRIPTS.holdSeats,
+      keys,
+      argv,
+      [k.seatPrefix, hold.id, ''],
+      ttlMs,
+      (refusals) => {
+        const taken = new Set<string>()
+        for (const r of refusals) for (const i of r.reply.slice(1)) taken.add(seats[Number(i) - 1]!)
+        return new SeatsUnavailableError(
+          k.eventId,
+          seats.filter((s) => taken.has(s)),
+        )
+      },
+    )
+    return this.#merge(granted, hold, k.eventId)
+  }
+
+  /**
+   * Quantity holds on a quorum. A per-node counter with majority grants is not safe (3 nodes,
+   * capacity 2: grants on {1,2}, {1,3}, {2,3} = 3 units). Instead every unit has an id, the same
+   * on every node; we propose `quantity` units that look free and lock them all-or-nothing
+   * through redlock, so a unit is granted on a majority to at most one hold. When proposals
+   * collide, we re-read and propose again (within `contentionBudgetMs`): a collision is not
+   * "sold out". Sold out is declared only from complete views where no unit is free on a majority
+   * and none is in flux.
+   */
+  async holdUnits(
+    k: EventKeys,
+    hold: HoldRef,
+    quantity: number,
+    owner: string,
+    ttlMs: number,
+  ): Promise<NodeHold> {
+    const granted = await this.#proposeUnits(k, hold, quantity, 'hold', owner, ttlMs)
+    return this.#merge(granted, hold, k.eventId)
+  }
+
+  async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
+    const granted = await this.#proposeUnits(k, { id: '-', rand: '-' }, units, 'remove', '', 1)
+    return this.#median(granted)
+  }
+
+  async #proposeUnits(
+    k: EventKeys,
+    hold: HoldRef,
+    quantity: number,
+    mode: 'hold' | 'remove',
+    owner: string,
+    ttlMs: number,
+  ): Promise<NodeReply[]> {
+    const deadline = Date.now() + this.#o.contentionBudgetMs
+    const keys = baseKeys(k, hold.rand)
+    let available = 0
+    for (;;) {
+      const sample = Math.max(VIEW_FULL, quantity * 4)
+      const views = await this.#fanOut('capacityView', keys, [k.seatPrefix, 'view', sample, '-'])
+      const ok = views.filter((v) => v.reply[0] === OK)
+      if (views.filter((v) => v.reply[0] === NO_CAPACITY).length >= this.quorum)
+        throw new CapacityNotSetError(k.eventId)
+      if (ok.length < this.quorum) throw this.#quorumFailed('capacityView', views)
+      const counts = new Map<string, number>()
+      for (const v of ok)
+        for (const u of v.reply.slice(2)) counts.set(String(u), (counts.get(String(u)) ?? 0) + 1)
+      const majorityFree = [...counts].filter(([, c]) => c >= this.quorum).map(([u]) => u)
+      const complete = ok.every((v) => Number(v.reply[1]) <= sample)
+      available = complete ? majorityFree.length : Math.max(available, majorityFree.length)
+      let candidates = majorityFree
+      if (majorityFree.length < quantity) {
+        if (complete) {
+          // Units free on some nodes but not a majority belong to acquires in flight (or being
+          // rolled back): wait for them to settle before calling it sold out.
+          const inFlux = [...counts.values()].some((c) => c < this.quorum)
+          if (!inFlux || Date.now() >= deadline)
+            throw new InsufficientCapacityError(k.eventId, quantity, available)
+          await sleep(2 + randomInt(8))
+          continue
+        }
+        candidates = ok[randomInt(ok.length)]!.reply.slice(2).map(String)
+      }
+      const picked = pick(candidates, quantity)
+      const argv = [k.seatPrefix, hold.id, owner, ttlMs, quantity, mode, ...picked]
+      try {
+        return await this.#acquire(
+          this.#units,
+          SCRIPTS.holdUnits,
+          keys,
+          argv,
+          [k.seatPrefix, hold.id, ''],
+          ttlMs,
+          () => {
+            return new InsufficientCapacityError(k.eventId, quantity, available)
+          },
+        )
+      } catch (error) {
+        if (!(error instanceof InsufficientCapacityError) || Date.now() >= deadline) throw error
+        await sleep(randomInt(5))
+      }
+    }
+  }
+
+  /**
+   * release / extend / confirm by id: redlock's release/extend with a Lock we rebuild from the
+   * id (its value is our call id), so any process can address the hold.
+   */
+  async #byId(
+    op: 'release' | 'extend' | 'confirm',
+    k: EventKeys,
+    hold: HoldRef,
+    argv: (string | number)[],
+    ttlMs: number,
+  ): Promise<{ ok: NodeReply[]; all: NodeReply[] }> {
+    const script = SCRIPTS[op]
+    const { id, call } = this.#open([[script, argv]])
+    const rl = op === 'confirm' ? this.#confirm : this.#seats
+    const lock = new Lock(rl, baseKeys(k, hold.rand), id, [], Number.MAX_SAFE_INTEGER)
+    try {
+      try {
+        if (op === 'release') await rl.release(lock)
+        else await rl.extend(lock, ttlMs)
+        const ok = call.replies.filter((r) => r.reply[0] === OK)
+        return { ok, all: call.replies }
+      } catch (error) {
+        const all = await this.#settle(error, call, script.sha)
+        if (all.some((r) => r.reply[0] === NOT_OWNER)) throw new NotOwnerError(hold.id)
+        if (all.length < this.quorum) throw this.#quorumFailed(op, all, error)
+        return { ok: [], all }
+      }
+    } finally {
+      this.#calls.delete(id)
+    }
+  }
+
+  async release(k: EventKeys, hold: HoldRef, owner: string): Promise<boolean> {
+    const { ok } = await this.#byId('release', k, hold, [k.seatPrefix, hold.id, owner], 1)
+    return ok.length >= this.quorum
+  }
+
+  async extend(k: EventKeys, hold: HoldRef, ttlMs: number, owner: string): Promise<NodeHold> {
+    const { ok, all } = await this.#byId('extend', k, hold, [k.seatPrefix, hold.id, owner, ttlMs], ttlMs)
+    if (ok.length < this.quorum) throw holdStatusError(firstFailure(all), hold.id)
+    return this.#merge(ok, hold, k.eventId)
+  }
+
+  async confirm(k: EventKeys, hold: HoldRef, owner: string, retentionMs: number): Promise<NodeHold> {
+    const { ok, all } = await this.#byId('confirm', k, hold, [k.seatPrefix, hold.id, owner, retentionMs], 1)
+    if (ok.length < this.quorum) throw holdStatusError(firstFailure(all), hold.id)
+    return this.#merge(ok, hold, k.eventId)
+  }
+
+  async get(k: EventKeys, hold: HoldRef): Promise<NodeHold | null> {
+    const results = await Promise.allSettled(this.#nodes.map((c) => c.hgetall(k.holdPrefix + hold.rand)))
+    const found: NodeReply[] = []
+    results.forEach((r, node) => {
+      if (r.status === 'fulfilled' && r.value.owner) {
+        found.push({ node, sha: '', reply: [OK, ...Object.entries(r.value).flat()] })
+      }
+    })
+    return found.length >= this.quorum ? this.#merge(found, hold, k.eventId) : null
+  }
+
+  /** Plain fan-out for steps that are not locks (admin, views): every node, majority required. */
+  async #fanOut(operation: string, keys: string[], argv: (string | number)[], script = SCRIPTS.capacity) {
+    const results = await Promise.allSettled(this.#nodes.map((c) => runScript(c, script, keys, argv)))
+    const replies: NodeReply[] = []
+    results.forEach((r, node) => {
+      if (r.status === 'fulfilled') replies.push({ node, sha: script.sha, reply: r.value })
+    })
+    if (replies.length < this.quorum) throw this.#quorumFailed(operation, replies)
+    return replies
+  }
+
+  async freeSeats(k: EventKeys, seats: string[]): Promise<void> {
+    const keys = [...baseKeys(k, '-'), ...seats.map((s) => k.seatPrefix + s)]
+    await this.#fanOut('freeSeats', keys, [k.seatPrefix], SCRIPTS.freeSeats)
+  }
+
+  async capacity(k: EventKeys, op: 'set' | 'add' | 'rebuild' | 'get', n: number): Promise<CapacityState> {
+    // One epoch for all nodes: new units get the same ids everywhere, which is what makes
+    // "free on a majority" meaningful.
+    const replies = await this.#fanOut(op, baseKeys(k, '-'), [k.seatPrefix, op, n, unitEpoch()])
+    const ok = replies.filter((r) => r.reply[0] === OK)
+    if (ok.length < this.quorum) {
+      if (replies.filter((r) => r.reply[0] === NO_CAPACITY).length >= this.quorum)
+        throw new CapacityNotSetError(k.eventId)
+      throw this.#quorumFailed(op, replies)
+    }
+    return this.#median(ok)
+  }
+
+  /** Counters as the majority sees them: per field, the value a majority is at least/at most at. */
+  #median(replies: NodeReply[]): CapacityState {
+    const states = replies.map((r) => parseCapacityReply(r.reply))
+    const mid = (f: keyof CapacityState) =>
+      states.map((s) => s[f]).sort((a, b) => a - b)[Math.floor((states.length - 1) / 2)]!
+    return {
+      total: mid('total'),
+      available: mid('available'),
+      held: mid('held'),
+      confirmed: mid('confirmed'),
+    }
+  }
+}
+
+function firstFailure(replies: NodeReply[]): number {
+  return Number(replies.find((r) => r.reply[0] !== OK && r.reply[0] !== CONTENDED)?.reply[0] ?? -2)
+}
+
+/** `n` distinct random elements. */
+function pick<T>(items: T[], n: number): T[] {
+  const a = [...items]
+  for (let i = 0; i < n && i < a.length; i++) {
+    const j = i + randomInt(a.length - i)
+    ;[a[i], a[j]] = [a[j]!, a[i]!]
+  }
+  return a.slice(0, n)
+}

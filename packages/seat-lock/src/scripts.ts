@@ -1,0 +1,274 @@
+import { createHash } from 'node:crypto'
+
+/**
+ * Lua for every atomic step. One script = one round trip = one atomic step on one node.
+ * The same scripts run on a single node, on a cluster (all keys share the event's hash tag)
+ * and on each node of a quorum.
+ *
+ * Declared keys, always in this order:
+ *   KEYS[1] hold record  KEYS[2] fence counter  KEYS[3] cap hash  KEYS[4] free set
+ *   KEYS[5] unit expiry zset  KEYS[6] unit owner hash  KEYS[7..] seat keys (where listed)
+ * ARGV[1] is always the seat key prefix `{p:e}:s:`: release/extend/confirm derive the seat keys
+ * of a hold from its record, so a hold can be addressed by id alone. Those keys carry the same
+ * hash tag as KEYS[1], so they live in the same cluster slot.
+ *
+ * Replies are arrays: {1, ...} success; {0, ...} contention; {-1} not owner; {-2} hold gone;
+ * {-3} capacity not set; {-4} hold already confirmed (release only).
+ * Time is the Redis server's (`TIME`), never the caller's clock.
+ */
+const PRELUDE = `
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+-- Units of lapsed quantity holds go back on sale here, lazily, before anything reads counts.
+local function reap(now)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 5000)
+  for _, unit in ipairs(expired) do
+    redis.call('ZREM', KEYS[5], unit)
+    redis.call('HDEL', KEYS[6], unit)
+    redis.call('SADD', KEYS[4], unit)
+  end
+end
+local function cap_state()
+  local c = redis.call('HMGET', KEYS[3], 'total', 'confirmed')
+  return {tonumber(c[1]) or 0, redis.call('SCARD', KEYS[4]), redis.call('ZCARD', KEYS[5]), tonumber(c[2]) or 0}
+end
+-- Adds units <epoch>.1 .. <epoch>.n to the free set. Unit ids come from the caller so that every
+-- quorum node names the same units identically.
+local function add_units(epoch, n)
+  local batch = {}
+  for i = 1, n do
+    batch[#batch + 1] = epoch .. '.' .. i
+    if #batch == 1000 then redis.call('SADD', KEYS[4], unpack(batch)); batch = {} end
+  end
+  if #batch > 0 then redis.call('SADD', KEYS[4], unpack(batch)) end
+end
+local function hold_reply()
+  local r = redis.call('HGETALL', KEYS[1])
+  table.insert(r, 1, 1)
+  return r
+end
+`
+
+/** All-or-nothing hold of named seats. ARGV: seatPrefix, holdId, owner, ttlMs, seatsJson. */
+export const HOLD_SEATS = `${PRELUDE}
+local now = now_ms()
+-- Collect every taken seat (not just the first) so the caller learns exactly which ones.
+local taken = {0}
+for i = 7, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then taken[#taken + 1] = i - 6 end
+end
+if #taken > 1 then return taken end
+local exp = now + tonumber(ARGV[4])
+for i = 7, #KEYS do redis.call('SET', KEYS[i], ARGV[2], 'PXAT', exp) end
+-- The fencing token comes from the same atomic step that grants the hold.
+local token = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'seats', 'seats', ARGV[5], 'slots', '[]',
+  'qty', #KEYS - 6, 'token', token, 'exp', exp, 'status', 'held')
+redis.call('PEXPIREAT', KEYS[1], exp)
+return hold_reply()
+`
+
+/**
+ * Counting semaphore over GA units. ARGV: seatPrefix, holdId, owner, ttlMs, qty, mode, units...
+ * Without units the node picks any free ones (single node / cluster). With units (quorum) the
+ * client proposes the same unit ids to every node and each node grants all of them or none,
+ * so a unit is only ever granted on a majority to one hold. mode 'remove' takes the units off
+ * sale for good (capacity.remove) instead of holding them.
+ * Reply: hold, or {0, available}, or {-3}; for 'remove': {1, total, available, held, confirmed}.
+ */
+export const HOLD_UNITS = `${PRELUDE}
+local now = now_ms()
+if redis.call('EXISTS', KEYS[3]) == 0 then return {-3} end
+reap(now)
+local qty = tonumber(ARGV[5])
+local units
+if #ARGV > 6 then
+  units = {}
+  for i = 7, #ARGV do
+    if redis.call('SISMEMBER', KEYS[4], ARGV[i]) == 0 then return {0, redis.call('SCARD', KEYS[4])} end
+    units[#units + 1] = ARGV[i]
+  end
+  redis.call('SREM', KEYS[4], unpack(units))
+else
+  local free = redis.call('SCARD', KEYS[4])
+  if free < qty then return {0, free} end
+  units = redis.call('SPOP', KEYS[4], qty)
+end
+if ARGV[6] == 'remove' then
+  redis.call('HINCRBY', KEYS[3], 'total', -qty)
+  local s = cap_state()
+  return {1, s[1], s[2], s[3], s[4]}
+end
+local exp = now + tonumber(ARGV[4])
+for _, unit in ipairs(units) do
+  redis.call('ZADD', KEYS[5], exp, unit)
+  redis.call('HSET', KEYS[6], unit, ARGV[2])
+end
+local token = redis.call('INCR', KEYS[2])
+redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'quantity', 'seats', '[]', 'slots', cjson.encode(units),
+  'qty', qty, 'token', token, 'exp', exp, 'status', 'held')
+redis.call('PEXPIREAT', KEYS[1], exp)
+return hold_reply()
+`
+
+/** Owner-checked release. ARGV: seatPrefix, holdId, owner ('' = any). Deletes only what is still ours. */
+export const RELEASE = `${PRELUDE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
+local h = redis.call('HMGET', KEYS[1], 'owner', 'kind', 'status', 'seats', 'slots')
+if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
+-- Sold stays sold: returning sold seats/units is freeSeats / capacity.add, after the DB agrees.
+if h[3] == 'confirmed' then return {-4} end
+if h[2] == 'seats' then
+  for _, seat in ipairs(cjson.decode(h[4])) do
+    local key = ARGV[1] .. seat
+    if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
+  end
+else
+  reap(now_ms())
+  for _, unit in ipairs(cjson.decode(h[5])) do
+    if redis.call('HGET', KEYS[6], unit) == ARGV[2] and redis.call('ZSCORE', KEYS[5], unit) then
+      redis.call('ZREM', KEYS[5], unit)
+      redis.call('HDEL', KEYS[6], unit)
+      redis.call('SADD', KEYS[4], unit)
+    end
+  end
+end
+redis.call('DEL', KEYS[1])
+return {1}
+`
+
+/** Sets the hold's remaining TTL to ttlMs (server time). ARGV: seatPrefix, holdId, owner, ttlMs. */
+export const EXTEND = `${PRELUDE}
+local now = now_ms()
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
+local h = redis.call('HMGET', KEYS[1], 'owner', 'kind', 'status', 'seats', 'slots')
+if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
+if h[3] == 'confirmed' then return hold_reply() end
+local exp = now + tonumber(ARGV[4])
+if h[2] == 'seats' then
+  local seats = cjson.decode(h[4])
+  for _, seat in ipairs(seats) do
+    if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
+  end
+  for _, seat in ipairs(seats) do redis.call('PEXPIREAT', ARGV[1] .. seat, exp) end
+else
+  reap(now)
+  local units = cjson.decode(h[5])
+  for _, unit in ipairs(units) do
+    if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
+  end
+  for _, unit in ipairs(units) do redis.call('ZADD', KEYS[5], 'XX', exp, unit) end
+end
+redis.call('HSET', KEYS[1], 'exp', exp)
+redis.call('PEXPIREAT', KEYS[1], exp)
+return hold_reply()
+`
+
+/**
+ * Makes a hold permanent: seat keys lose their TTL, units leave the expiry zset (they stay in
+ * the owner hash, counted as confirmed). The record is kept for ARGV[4] ms so that confirm stays
+ * idempotent for retried webhooks. ARGV: seatPrefix, holdId, owner, retentionMs.
+ */
+export const CONFIRM = `${PRELUDE}
+local now = now_ms()
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
+local h = redis.call('HMGET', KEYS[1], 'owner', 'kind', 'status', 'seats', 'slots', 'qty')
+if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
+if h[3] == 'confirmed' then return hold_reply() end
+if h[2] == 'seats' then
+  local seats = cjson.decode(h[4])
+  for _, seat in ipairs(seats) do
+    if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
+  end
+  for _, seat in ipairs(seats) do redis.call('PERSIST', ARGV[1] .. seat) end
+else
+  reap(now)
+  local units = cjson.decode(h[5])
+  for _, unit in ipairs(units) do
+    if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
+  end
+  for _, unit in ipairs(units) do redis.call('ZREM', KEYS[5], unit) end
+  redis.call('HINCRBY', KEYS[3], 'confirmed', tonumber(h[6]))
+end
+redis.call('HSET', KEYS[1], 'status', 'confirmed')
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+return hold_reply()
+`
+
+/** Returns sold seats to sale; seats still under a live hold (they have a TTL) are left alone. */
+export const FREE_SEATS = `
+local freed = 0
+for i = 7, #KEYS do
+  if redis.call('PTTL', KEYS[i]) == -1 then redis.call('DEL', KEYS[i]); freed = freed + 1 end
+end
+return {1, freed}
+`
+
+/**
+ * Capacity administration. ARGV: seatPrefix, op, n, epoch.
+ *  set:     all units replaced by n fresh free units (live holds lose their units).
+ *  add:     n more free units.
+ *  rebuild: free units := n - (units in live holds); confirmed units forgotten.
+ *  get:     read only (after reaping).
+ *  view:    {1, freeCount, unit ids...}: all free unit ids when there are <= n, else n random ones.
+ * Reply {1, total, available, held, confirmed} or {-3} when the capacity is not set.
+ */
+export const CAPACITY = `${PRELUDE}
+local now = now_ms()
+local op, n, epoch = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+if op == 'set' then
+  redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
+  redis.call('HSET', KEYS[3], 'total', n, 'confirmed', 0)
+  add_units(epoch, n)
+elseif op == 'rebuild' then
+  reap(now)
+  -- Units in live holds stay held; sold (confirmed) units are dropped: the DB's number is the truth.
+  local owned = redis.call('HKEYS', KEYS[6])
+  for _, unit in ipairs(owned) do
+    if not redis.call('ZSCORE', KEYS[5], unit) then redis.call('HDEL', KEYS[6], unit) end
+  end
+  redis.call('DEL', KEYS[4])
+  local held = redis.call('ZCARD', KEYS[5])
+  local free = math.max(0, n - held)
+  add_units(epoch, free)
+  redis.call('HSET', KEYS[3], 'total', free + held, 'confirmed', 0)
+else
+  if redis.call('EXISTS', KEYS[3]) == 0 then return {-3} end
+  reap(now)
+  if op == 'add' then
+    add_units(epoch, n)
+    redis.call('HINCRBY', KEYS[3], 'total', n)
+  elseif op == 'view' then
+    local count = redis.call('SCARD', KEYS[4])
+    local units
+    if count <= n then units = redis.call('SMEMBERS', KEYS[4]) else units = redis.call('SRANDMEMBER', KEYS[4], n) end
+    table.insert(units, 1, count)
+    table.insert(units, 1, 1)
+    return units
+  end
+end
+local s = cap_state()
+return {1, s[1], s[2], s[3], s[4]}
+`
+
+export interface Script {
+  readonly name: string
+  readonly lua: string
+  readonly sha: string
+}
+
+function script(name: string, lua: string): Script {
+  return { name, lua, sha: createHash('sha1').update(lua).digest('hex') }
+}
+
+export const SCRIPTS = {
+  holdSeats: script('holdSeats', HOLD_SEATS),
+  holdUnits: script('holdUnits', HOLD_UNITS),
+  release: script('release', RELEASE),
+  extend: script('extend', EXTEND),
+  confirm: script('confirm', CONFIRM),
+  freeSeats: script('freeSeats', FREE_SEATS),
+  capacity: script('capacity', CAPACITY),
+} as const
