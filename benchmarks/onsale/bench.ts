@@ -1,0 +1,412 @@
+/**
+ * The on-sale macro benchmark as a function (run.ts is its CLI, the smoke test calls it with tiny
+ * numbers): for each connection count, the hello-world ceiling, then the seed's design, then ours,
+ * one after the other on the same dedicated mariadbd, each against one hot event.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startMariaDb } from '@ticketing/testkit'
+import { audit } from './audit.js'
+import {
+  type RunningContender,
+  type RunningServer,
+  startCeiling,
+  startOurs,
+  startSeedDesign,
+} from './contenders.js'
+import { type BuyersResult, hammer, requestJson, runBuyers } from './load.js'
+import { QueryLog, split } from './query-log.js'
+import { round, Samples, type SeriesPoint, type Summary, series, summarize } from './stats.js'
+
+export interface OnSaleOptions {
+  /** Seats of the hot event. @default 10_000 */
+  seats: number
+  /** Connection counts, one full run each; the first is the headline. @default [200, 1000] */
+  connections: number[]
+  /** Cap on one contender's on-sale phase. @default 90_000 */
+  maxSaleMs: number
+  /** How long buyers go on after the first SOLD_OUT, to measure the rejection path. @default 5_000 */
+  afterSellOutMs: number
+  /** Ceiling and cached-read phases. @default 10_000 */
+  steadyMs: number
+  /** Warm-up (JIT, pools) before each measured phase, not recorded. @default 2_000 */
+  warmupMs: number
+  readsPerAttempt: number
+  resendRatio: number
+  busyRetryMaxMs: number
+  /** Width of the time-series buckets. @default 500 */
+  bucketMs: number
+  /** Which contenders to run. @default ['seedDesign', 'ours'] */
+  contenders: Array<'seedDesign' | 'ours'>
+  log: (line: string) => void
+  /** Progress line (overwritten in place on a TTY). */
+  progress: (line: string) => void
+}
+
+export const DEFAULTS: Omit<OnSaleOptions, 'log' | 'progress'> = {
+  seats: 10_000,
+  connections: [200, 1000],
+  maxSaleMs: 90_000,
+  afterSellOutMs: 5_000,
+  steadyMs: 10_000,
+  warmupMs: 2_000,
+  readsPerAttempt: 10,
+  resendRatio: 0.1,
+  busyRetryMaxMs: 20,
+  bucketMs: 500,
+  contenders: ['seedDesign', 'ours'],
+}
+
+export interface CeilingResult {
+  connections: number
+  rps: number
+  p50Ms: number
+  p99Ms: number
+  errors: number
+  series: SeriesPoint[]
+}
+
+export interface ContenderResult {
+  connections: number
+  soldOut: boolean
+  timeToSellOutSec: number | null
+  confirmedReservations: number
+  confirmedSeats: number
+  /** Confirmed reservations per second until sell-out (or over the whole phase if it did not). */
+  confirmedPerSec: number
+  seatsPerSec: number
+  /** Attempt latency (first send → final answer, busy retries included) while seats remained. */
+  p50Ms: number
+  p99Ms: number
+  /** Attempt latency once the event was sold out (the rejection path). */
+  afterSellOut: Summary
+  /** Every reservation POST on its own (busy answers are individual requests). */
+  perRequest: Summary
+  readP50Ms: number
+  readP99Ms: number
+  reads: number
+  /** Every request served per second while seats remained (reads + reservations, acked after commit). */
+  sellingReqPerSec: number
+  attempts: number
+  busyAnswers: number
+  failedAttempts: number
+  openAttempts: number
+  errors: Record<string, number>
+  readErrors: number
+  falseRejections: number
+  falseRejectionExamples: unknown[]
+  oversold: number
+  duplicates: number
+  lostAcks: number
+  unacknowledgedRows: number
+  i1: { holds: boolean; total: number; available: number; soldSeats: number }
+  resends: { sent: number; sameAnswer: number; newSale: number; otherAnswer: number }
+  /** Reads sent after the last sale was acknowledged that still showed seats. */
+  staleReadsAfterSellOut: number
+  staleReadWindowMs: number
+  dbQueriesPerRead: number
+  readsTouchingDbPct: number
+  dbStatementsPerReservationRequest: number
+  dbStatements: Record<string, number>
+  cachedReads: { rps: number; p50Ms: number; p99Ms: number; dbQueriesPerRead: number }
+  series: { confirmedPerSec: SeriesPoint[]; requestsPerSec: SeriesPoint[] }
+}
+
+export interface PendingResult {
+  pending: true
+  reason: string
+}
+
+export interface ConnectionRun {
+  connections: number
+  ceiling: CeilingResult
+  seedDesign?: ContenderResult | PendingResult
+  ours?: ContenderResult | PendingResult
+}
+
+export function isMeasured(r: ContenderResult | PendingResult | undefined): r is ContenderResult {
+  return r !== undefined && !('pending' in r)
+}
+
+async function warmUp(server: RunningServer, path: string, connections: number, ms: number): Promise<void> {
+  if (ms > 0) await hammer(server.origin, path, connections, ms)
+}
+
+async function createEvent(origin: string, name: string, seats: number): Promise<number> {
+  const r = await requestJson(origin, 'POST', '/api/events', {
+    eventName: name,
+    totalSeats: seats,
+    eventDate: '2027-12-31T19:00:00',
+  })
+  const data = (r.json as { data?: { eventId?: number } }).data
+  if (r.status !== 201 || typeof data?.eventId !== 'number')
+    throw new Error(`POST /api/events answered ${r.status}: ${JSON.stringify(r.json)}`)
+  return data.eventId
+}
+
+async function measureCeiling(connections: number, o: OnSaleOptions): Promise<CeilingResult> {
+  const server = await startCeiling()
+  try {
+    // Node needs a few seconds of load before it serves at full speed (JIT of the server and of the
+    // generator alike): at least 3 s here, whatever --warmup-seconds says.
+    await warmUp(server, '/hello', connections, Math.max(o.warmupMs, 3_000))
+    const r = await hammer(server.origin, '/hello', connections, o.steadyMs, (ms, done) =>
+      o.progress(`[ceiling ${connections}c] ${(ms / 1000).toFixed(0)}s  ${done} requests`),
+    )
+    const s = summarize(r.latency.latencies)
+    return {
+      connections,
+      rps: round(r.rps, 0),
+      p50Ms: s.p50Ms,
+      p99Ms: s.p99Ms,
+      errors: r.errors,
+      series: series(r.latency.times, r.latency, r.durationMs, o.bucketMs),
+    }
+  } finally {
+    await server.stop()
+  }
+}
+
+async function measureContender(
+  contender: RunningContender,
+  connections: number,
+  queryLog: QueryLog,
+  logDir: string,
+  o: OnSaleOptions,
+): Promise<ContenderResult> {
+  const label = `${contender.name} ${connections}c`
+  // A separate, roomy event takes the warm-up sales, so the hot event starts untouched.
+  const warmEvent = await createEvent(contender.origin, 'warm-up', 1_000_000)
+  const hotEvent = await createEvent(contender.origin, 'IU concert', o.seats)
+  if (o.warmupMs > 0) {
+    await runBuyers({
+      origin: contender.origin,
+      eventId: warmEvent,
+      connections: Math.min(connections, 50),
+      readsPerAttempt: o.readsPerAttempt,
+      resendRatio: 0,
+      busyRetryMaxMs: o.busyRetryMaxMs,
+      maxDurationMs: o.warmupMs,
+      afterSellOutMs: 0,
+      isBusy: contender.isBusy,
+    })
+  }
+
+  const saleLog = join(logDir, `${contender.name}-${connections}-sale.log`)
+  await queryLog.start(saleLog)
+  const run = await runBuyers({
+    origin: contender.origin,
+    eventId: hotEvent,
+    connections,
+    readsPerAttempt: o.readsPerAttempt,
+    resendRatio: o.resendRatio,
+    busyRetryMaxMs: o.busyRetryMaxMs,
+    maxDurationMs: o.maxSaleMs,
+    afterSellOutMs: o.afterSellOutMs,
+    isBusy: contender.isBusy,
+    onProgress: (p) =>
+      o.progress(
+        `[${label}] ${(p.elapsedMs / 1000).toFixed(0)}s  confirmed ${p.confirmed} (${p.confirmedSeats}/${o.seats} seats)` +
+          `  requests ${p.requests}  busy ${p.busy}${p.soldOutSeenAt !== undefined ? '  SOLD OUT' : ''}`,
+      ),
+  })
+  const saleStatements = await queryLog.stop(saleLog)
+
+  const readLog = join(logDir, `${contender.name}-${connections}-reads.log`)
+  await queryLog.start(readLog)
+  const cached = await hammer(
+    contender.origin,
+    `/api/events/${hotEvent}`,
+    connections,
+    o.steadyMs,
+    (ms, done) => o.progress(`[${label} cached reads] ${(ms / 1000).toFixed(0)}s  ${done} reads`),
+  )
+  const readStatements = await queryLog.stop(readLog)
+
+  const checked = await audit(contender.databaseUrl, contender.audit, hotEvent, run)
+  return summarise(run, checked, {
+    connections,
+    saleStatements: split(saleStatements, contender.isReadStatement),
+    saleByStatement: Object.fromEntries(saleStatements.byStatement),
+    cachedReadQueries: split(readStatements, contender.isReadStatement).read,
+    cached,
+    bucketMs: o.bucketMs,
+  })
+}
+
+function summarise(
+  run: BuyersResult,
+  checked: Awaited<ReturnType<typeof audit>>,
+  extra: {
+    connections: number
+    saleStatements: { read: number; other: number }
+    saleByStatement: Record<string, number>
+    cachedReadQueries: number
+    cached: Awaited<ReturnType<typeof hammer>>
+    bucketMs: number
+  },
+): ContenderResult {
+  const soldOut = checked.soldOutAtMs !== undefined
+  const sellingEnd = checked.soldOutAtMs ?? run.durationMs
+  const sellingLatency: number[] = []
+  const afterLatency: number[] = []
+  for (const a of run.attempts) {
+    if (a.endAt === undefined || a.outcome === 'open') continue
+    const ms = a.endAt - a.firstSentAt
+    if (a.firstSentAt < sellingEnd) sellingLatency.push(ms)
+    else afterLatency.push(ms)
+  }
+  const selling = summarize(sellingLatency)
+  const reads = summarize(run.reads.latencies)
+  const requestsWhileSelling =
+    run.reads.times.filter((t) => t < sellingEnd).length +
+    run.posts.times.filter((t) => t < sellingEnd).length
+
+  // First acknowledgements only: a replayed 201 is not a second sale.
+  const firstAck = new Map<string, number>()
+  for (const c of run.confirmations)
+    firstAck.set(c.reservationId, Math.min(firstAck.get(c.reservationId) ?? Infinity, c.ackAt))
+  const attemptLatency = new Samples()
+  for (const a of run.attempts)
+    if (a.endAt !== undefined) attemptLatency.add(a.endAt, a.endAt - a.firstSentAt)
+
+  let resendSame = 0
+  let resendNewSale = 0
+  let resendOther = 0
+  for (const r of run.resends) {
+    if (r.status === r.firstStatus && r.reservationId === r.firstReservationId) resendSame++
+    else if (r.status === 201 && r.reservationId !== r.firstReservationId) resendNewSale++
+    else resendOther++
+  }
+
+  let stale = 0
+  let lastStale = 0
+  if (checked.soldOutAtMs !== undefined) {
+    for (let i = 0; i < run.reads.times.length; i++) {
+      const sent = run.reads.times[i]! - run.reads.latencies[i]!
+      if (sent > checked.soldOutAtMs && (run.readAvailable[i] ?? 0) > 0) {
+        stale++
+        lastStale = Math.max(lastStale, run.reads.times[i]!)
+      }
+    }
+  }
+
+  const readsServed = run.reads.count
+  const postCount = run.posts.count
+  const sellSec = sellingEnd / 1000
+  return {
+    connections: extra.connections,
+    soldOut,
+    timeToSellOutSec: soldOut ? round(sellSec, 3) : null,
+    confirmedReservations: checked.rows,
+    confirmedSeats: checked.soldSeats,
+    confirmedPerSec: round(checked.rows / sellSec, 1),
+    seatsPerSec: round(checked.soldSeats / sellSec, 1),
+    p50Ms: selling.p50Ms,
+    p99Ms: selling.p99Ms,
+    afterSellOut: summarize(afterLatency),
+    perRequest: summarize(run.posts.latencies),
+    readP50Ms: reads.p50Ms,
+    readP99Ms: reads.p99Ms,
+    reads: readsServed,
+    sellingReqPerSec: round(requestsWhileSelling / sellSec, 0),
+    attempts: run.attempts.length,
+    busyAnswers: run.attempts.reduce((s, a) => s + a.busy, 0),
+    failedAttempts: run.attempts.filter((a) => a.outcome === 'failed').length,
+    openAttempts: run.attempts.filter((a) => a.outcome === 'open').length,
+    errors: run.errorsByStatus,
+    readErrors: run.readErrors,
+    falseRejections: checked.falseRejections,
+    falseRejectionExamples: checked.falseRejectionExamples,
+    oversold: checked.oversold,
+    duplicates: checked.duplicates,
+    lostAcks: checked.lostAcks,
+    unacknowledgedRows: checked.unacknowledgedRows,
+    i1: {
+      holds: checked.i1Holds,
+      total: checked.total,
+      available: checked.available,
+      soldSeats: checked.soldSeats,
+    },
+    resends: {
+      sent: run.resends.length,
+      sameAnswer: resendSame,
+      newSale: resendNewSale,
+      otherAnswer: resendOther,
+    },
+    staleReadsAfterSellOut: stale,
+    staleReadWindowMs: stale > 0 ? round(lastStale - (checked.soldOutAtMs ?? 0), 0) : 0,
+    dbQueriesPerRead: readsServed > 0 ? round(extra.saleStatements.read / readsServed, 4) : Number.NaN,
+    readsTouchingDbPct:
+      readsServed > 0 ? round((100 * extra.saleStatements.read) / readsServed, 2) : Number.NaN,
+    dbStatementsPerReservationRequest:
+      postCount > 0 ? round(extra.saleStatements.other / postCount, 2) : Number.NaN,
+    dbStatements: extra.saleByStatement,
+    cachedReads: {
+      rps: round(extra.cached.rps, 0),
+      ...pick(summarize(extra.cached.latency.latencies)),
+      dbQueriesPerRead:
+        extra.cached.ok > 0 ? round(extra.cachedReadQueries / extra.cached.ok, 4) : Number.NaN,
+    },
+    series: {
+      confirmedPerSec: series([...firstAck.values()], attemptLatency, run.durationMs, extra.bucketMs),
+      requestsPerSec: series(
+        [...run.reads.times, ...run.posts.times],
+        run.reads,
+        run.durationMs,
+        extra.bucketMs,
+      ),
+    },
+  }
+}
+
+function pick(s: Summary): { p50Ms: number; p99Ms: number } {
+  return { p50Ms: s.p50Ms, p99Ms: s.p99Ms }
+}
+
+/** Runs everything; servers and databases are stopped even when a phase fails. */
+export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]> {
+  const o = options
+  const logDir = await mkdtemp(join(tmpdir(), 'onsale-'))
+  o.log('starting a dedicated mariadbd for the contenders…')
+  const mariadb = await startMariaDb()
+  const queryLog = await QueryLog.open(mariadb.url)
+  const runs: ConnectionRun[] = []
+  try {
+    for (const connections of o.connections) {
+      o.log(`— ${connections} connections —`)
+      const ceiling = await measureCeiling(connections, o)
+      o.log(`ceiling: ${ceiling.rps} req/s, p99 ${ceiling.p99Ms} ms`)
+      const run: ConnectionRun = { connections, ceiling }
+      for (const name of o.contenders) {
+        let contender: RunningContender
+        try {
+          contender =
+            name === 'seedDesign' ? await startSeedDesign(mariadb.url) : await startOurs(mariadb.url)
+        } catch (error) {
+          const reason = (error as Error).message.split('\n').slice(0, 12).join('\n')
+          o.log(`${name}: PENDING, could not start: ${reason}`)
+          run[name] = { pending: true, reason }
+          continue
+        }
+        try {
+          const result = await measureContender(contender, connections, queryLog, logDir, o)
+          run[name] = result
+          o.log(
+            `${name}: ${result.confirmedPerSec} confirmed/s, sold out ${result.soldOut ? `in ${result.timeToSellOutSec} s` : 'NO'}, ` +
+              `p99 ${result.p99Ms} ms, false rejections ${result.falseRejections}, oversold ${result.oversold}, duplicates ${result.duplicates}`,
+          )
+        } finally {
+          await contender.stop()
+        }
+      }
+      runs.push(run)
+    }
+  } finally {
+    await queryLog.close().catch(() => {})
+    await mariadb.stop()
+    await rm(logDir, { recursive: true, force: true })
+  }
+  return runs
+}

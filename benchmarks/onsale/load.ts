@@ -1,0 +1,375 @@
+/**
+ * The load generator shared by every contender and by the ceiling: N keep-alive HTTP/1.1
+ * connections (one undici Client each, no pipelining), each a closed loop. A custom loop rather
+ * than autocannon because a buyer is a small state machine (read ×10, reserve, retry the same
+ * Idempotency-Key on "busy", sometimes resend) and because every response needs its own
+ * timestamp for the false-rejection audit. The ceiling goes through `hammer`, the same client
+ * code path, so ratios compare like with like.
+ */
+import { randomUUID } from 'node:crypto'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Client } from 'undici'
+import { Samples } from './stats.js'
+
+interface Reply {
+  status: number
+  text: string
+}
+
+function newClient(origin: string): Client {
+  return new Client(origin, {
+    pipelining: 1,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 30_000,
+    bodyTimeout: 30_000,
+    connect: { timeout: 30_000 },
+  })
+}
+
+async function send(
+  client: Client,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: string,
+  headers?: Record<string, string>,
+): Promise<Reply> {
+  try {
+    const res = await client.request({ method, path, body, headers })
+    return { status: res.statusCode, text: await res.body.text() }
+  } catch (error) {
+    return { status: 0, text: (error as Error).message }
+  }
+}
+
+function errorCode(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as { error?: { code?: string } }).error?.code
+  } catch {
+    return undefined
+  }
+}
+
+/** Sends one JSON request outside of any measurement (set-up: create the hot event). */
+export async function requestJson(
+  origin: string,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: unknown }> {
+  const client = newClient(origin)
+  try {
+    const r = await send(
+      client,
+      method,
+      path,
+      body === undefined ? undefined : JSON.stringify(body),
+      body === undefined ? undefined : { 'content-type': 'application/json' },
+    )
+    let json: unknown = r.text
+    try {
+      json = JSON.parse(r.text)
+    } catch {}
+    return { status: r.status, json }
+  } finally {
+    await client.close()
+  }
+}
+
+/** Closed-loop GETs of one path on N connections, for a fixed time. */
+export interface HammerResult {
+  durationMs: number
+  ok: number
+  errors: number
+  rps: number
+  latency: Samples
+}
+
+export async function hammer(
+  origin: string,
+  path: string,
+  connections: number,
+  durationMs: number,
+  onTick?: (elapsedMs: number, done: number) => void,
+): Promise<HammerResult> {
+  const latency = new Samples()
+  let ok = 0
+  let errors = 0
+  let stopped = false
+  const t0 = performance.now()
+  const loop = async () => {
+    const client = newClient(origin)
+    try {
+      while (!stopped) {
+        const sent = performance.now()
+        const r = await send(client, 'GET', path)
+        const at = performance.now()
+        if (r.status === 200) {
+          ok++
+          latency.add(at - t0, at - sent)
+        } else {
+          errors++
+          if (r.status === 0) await sleep(10)
+        }
+      }
+    } finally {
+      await client.close()
+    }
+  }
+  const ticker = setInterval(() => onTick?.(performance.now() - t0, ok), 1000)
+  const loops = Array.from({ length: connections }, loop)
+  await sleep(durationMs)
+  stopped = true
+  clearInterval(ticker)
+  const measured = performance.now() - t0
+  await Promise.all(loops)
+  return { durationMs: measured, ok, errors, rps: (ok * 1000) / measured, latency }
+}
+
+/** One buyer intent: one Idempotency-Key, one quantity, retried until a final answer. */
+export interface Attempt {
+  key: string
+  quantity: number
+  /** ms since phase start when the first POST of this attempt was sent. */
+  firstSentAt: number
+  endAt?: number
+  outcome: 'confirmed' | 'refused' | 'failed' | 'open'
+  /** Final refusal code (SOLD_OUT, INSUFFICIENT_SEATS) or the last error seen. */
+  code?: string
+  reservationId?: string
+  /** Times (ms since phase start) at which this attempt received a refusal of any kind. */
+  refusals: number[]
+  busy: number
+  errors: number
+}
+
+/** A 201 as the client saw it (first sales and resends alike). */
+export interface Confirmation {
+  reservationId: string
+  quantity: number
+  key: string
+  sentAt: number
+  ackAt: number
+  resend: boolean
+}
+
+export interface ResendRecord {
+  key: string
+  firstStatus: number
+  firstReservationId?: string
+  status: number
+  reservationId?: string
+}
+
+export interface BuyersOptions {
+  origin: string
+  eventId: number
+  connections: number
+  /** GET /api/events/:id before each reservation attempt. @default 10 */
+  readsPerAttempt: number
+  /** Share of attempts resent with the same key and body once answered. @default 0.1 */
+  resendRatio: number
+  /** Busy answers are retried after a random pause in [0, busyRetryMaxMs). @default 20 */
+  busyRetryMaxMs: number
+  /** Hard cap on the phase. */
+  maxDurationMs: number
+  /** How long the run goes on after the first SOLD_OUT answer. */
+  afterSellOutMs: number
+  /** Is this refusal the contender's "busy, try again" (retried with the same key)? */
+  isBusy: (status: number, code: string | undefined) => boolean
+  onProgress?: (p: BuyersProgress) => void
+}
+
+export interface BuyersProgress {
+  elapsedMs: number
+  confirmed: number
+  confirmedSeats: number
+  requests: number
+  busy: number
+  soldOutSeenAt?: number
+}
+
+export interface BuyersResult {
+  durationMs: number
+  reads: Samples
+  /** Availability each 200 read reported, parallel to `reads`. */
+  readAvailable: number[]
+  readErrors: number
+  /** Every reservation POST, one sample each (busy answers included). */
+  posts: Samples
+  attempts: Attempt[]
+  confirmations: Confirmation[]
+  resends: ResendRecord[]
+  soldOutSeenAt?: number
+  errorsByStatus: Record<string, number>
+}
+
+/** The on-sale scenario: every connection is a buyer reading the event and reserving 1–4 seats. */
+export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
+  const { origin, eventId } = options
+  const reads = new Samples()
+  const readAvailable: number[] = []
+  const posts = new Samples()
+  const attempts: Attempt[] = []
+  const confirmations: Confirmation[] = []
+  const resends: ResendRecord[] = []
+  const errorsByStatus: Record<string, number> = {}
+  let readErrors = 0
+  let busyTotal = 0
+  let confirmedSeats = 0
+  let soldOutSeenAt: number | undefined
+  let stopped = false
+  const t0 = performance.now()
+  const now = () => performance.now() - t0
+  const readPath = `/api/events/${eventId}`
+
+  const reserve = async (client: Client, body: string, key: string): Promise<Reply & { code?: string }> => {
+    const r = await send(client, 'POST', '/api/reservations', body, {
+      'content-type': 'application/json',
+      'idempotency-key': key,
+    })
+    return { ...r, code: r.status === 201 ? undefined : errorCode(r.text) }
+  }
+
+  const attempt = async (client: Client, userId: string) => {
+    const quantity = 1 + Math.floor(Math.random() * 4)
+    const key = randomUUID()
+    const body = JSON.stringify({ eventId, userId, quantity })
+    const a: Attempt = {
+      key,
+      quantity,
+      firstSentAt: now(),
+      outcome: 'open',
+      refusals: [],
+      busy: 0,
+      errors: 0,
+    }
+    attempts.push(a)
+    let firstReply: (Reply & { code?: string }) | undefined
+    for (;;) {
+      const sentAt = now()
+      const r = await reserve(client, body, key)
+      const at = now()
+      posts.add(at, at - sentAt)
+      if (r.status === 201) {
+        const reservationId = (JSON.parse(r.text) as { data: { reservationId: string } }).data.reservationId
+        a.outcome = 'confirmed'
+        a.reservationId = reservationId
+        a.endAt = at
+        confirmedSeats += quantity
+        confirmations.push({ reservationId, quantity, key, sentAt: a.firstSentAt, ackAt: at, resend: false })
+        firstReply = r
+        break
+      }
+      if (r.status === 409 && (r.code === 'SOLD_OUT' || r.code === 'INSUFFICIENT_SEATS')) {
+        a.outcome = 'refused'
+        a.code = r.code
+        a.refusals.push(at)
+        a.endAt = at
+        if (r.code === 'SOLD_OUT') soldOutSeenAt ??= at
+        firstReply = r
+        break
+      }
+      a.refusals.push(at)
+      if (options.isBusy(r.status, r.code)) {
+        a.busy++
+        busyTotal++
+        if (stopped) break
+        await sleep(Math.random() * options.busyRetryMaxMs)
+        continue
+      }
+      // Anything else (5xx, 429, a dropped connection) is an error: an idempotent client retries
+      // the same key a few times, then gives up and the attempt counts as failed.
+      a.errors++
+      a.code = r.code ?? `HTTP_${r.status}`
+      errorsByStatus[a.code] = (errorsByStatus[a.code] ?? 0) + 1
+      if (stopped || a.errors >= 5) {
+        a.outcome = 'failed'
+        a.endAt = at
+        break
+      }
+      await sleep(50)
+    }
+    if (firstReply && !stopped && Math.random() < options.resendRatio) {
+      // The response "got lost": the client sends the very same request again.
+      const sentAt = now()
+      const r = await reserve(client, body, key)
+      const at = now()
+      posts.add(at, at - sentAt)
+      const record: ResendRecord = {
+        key,
+        firstStatus: firstReply.status,
+        firstReservationId: a.reservationId,
+        status: r.status,
+      }
+      if (r.status === 201) {
+        const reservationId = (JSON.parse(r.text) as { data: { reservationId: string } }).data.reservationId
+        record.reservationId = reservationId
+        confirmations.push({ reservationId, quantity, key, sentAt, ackAt: at, resend: true })
+      }
+      resends.push(record)
+    }
+  }
+
+  const buyer = async (index: number) => {
+    const client = newClient(origin)
+    const userId = `buyer-${index}`
+    try {
+      while (!stopped) {
+        for (let i = 0; i < options.readsPerAttempt && !stopped; i++) {
+          const sent = now()
+          const r = await send(client, 'GET', readPath)
+          const at = now()
+          if (r.status === 200) {
+            reads.add(at, at - sent)
+            readAvailable.push(
+              (JSON.parse(r.text) as { data: { availableSeats: number } }).data.availableSeats,
+            )
+          } else {
+            readErrors++
+            if (r.status === 0) await sleep(10)
+          }
+        }
+        if (stopped) break
+        await attempt(client, userId)
+      }
+    } finally {
+      await client.close()
+    }
+  }
+
+  const progress = () =>
+    options.onProgress?.({
+      elapsedMs: now(),
+      confirmed: confirmations.length,
+      confirmedSeats,
+      requests: reads.count + posts.count,
+      busy: busyTotal,
+      soldOutSeenAt,
+    })
+  const ticker = setInterval(progress, 1000)
+  const buyers = Array.from({ length: options.connections }, (_, i) => buyer(i))
+  while (!stopped) {
+    await sleep(50)
+    const t = now()
+    if (t >= options.maxDurationMs) stopped = true
+    if (soldOutSeenAt !== undefined && t >= soldOutSeenAt + options.afterSellOutMs) stopped = true
+  }
+  const durationMs = now()
+  // In-flight requests finish: every 201 sent must be in the ledger before the MySQL audit.
+  await Promise.all(buyers)
+  clearInterval(ticker)
+  progress()
+  return {
+    durationMs,
+    reads,
+    readAvailable,
+    readErrors,
+    posts,
+    attempts,
+    confirmations,
+    resends,
+    soldOutSeenAt,
+    errorsByStatus,
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * On-sale macro benchmark: confirmed reservations/s, p99, false rejections, oversell and
+ * duplicates on one hot event of 10,000 seats, for the reference API in production mode ("ours")
+ * against the seed's design (seed-design/server.ts) and a hello-world Fastify ceiling, all driven
+ * by the same load generator (load.ts) on the same connection count.
+ *
+ *   npm run bench:onsale                 # 200 and 1,000 connections
+ *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes)
+ *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
+ *            --steady-seconds=10 --only=seedDesign,ours --out=<dir> --allow-pending
+ *
+ * Exit code: 1 if ours oversold, sold twice under one Idempotency-Key, refused a buyer while seats
+ * remained, acknowledged an uncommitted sale or broke I1; 2 if ours could not run (pending) and
+ * --allow-pending was not given.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import { cpus, totalmem } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { DEFAULTS, isMeasured, type OnSaleOptions, runOnSale } from './bench.js'
+import { renderChart } from './chart.js'
+import { chartLines, hardFailures, resultsDocument, table, targets } from './report.js'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const args = process.argv.slice(2)
+const flag = (name: string) => args.includes(`--${name}`)
+const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
+const num = (name: string, fallback: number) => (value(name) === undefined ? fallback : Number(value(name)))
+
+const quick = flag('quick')
+const tty = process.stderr.isTTY
+let lastProgress = 0
+const options: OnSaleOptions = {
+  ...DEFAULTS,
+  connections: (value('connections') ?? (quick ? '200' : '200,1000')).split(',').map(Number),
+  seats: num('seats', DEFAULTS.seats),
+  maxSaleMs: num('max-sale-seconds', quick ? 30 : 90) * 1000,
+  afterSellOutMs: num('after-sellout-seconds', quick ? 3 : 5) * 1000,
+  steadyMs: num('steady-seconds', quick ? 5 : 10) * 1000,
+  warmupMs: num('warmup-seconds', quick ? 1 : 2) * 1000,
+  contenders: (value('only') ?? 'seedDesign,ours').split(',') as OnSaleOptions['contenders'],
+  log: (line) => {
+    if (tty) process.stderr.write('\r\x1b[K')
+    console.log(line)
+  },
+  progress: (line) => {
+    if (tty) process.stderr.write(`\r\x1b[K${line}`)
+    else if (Date.now() - lastProgress > 5000) {
+      lastProgress = Date.now()
+      process.stderr.write(`${line}\n`)
+    }
+  },
+}
+const outDir = value('out') ?? join(here, '..', 'results')
+const command = `npm run bench:onsale${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`
+
+const started = new Date()
+const runs = await runOnSale(options)
+if (tty) process.stderr.write('\r\x1b[K')
+
+const meta = {
+  date: started.toISOString(),
+  durationSec: Math.round((Date.now() - started.getTime()) / 1000),
+  node: process.version,
+  cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
+  memoryGb: Math.round(totalmem() / 2 ** 30),
+  command,
+  quick,
+  scenario: {
+    seats: options.seats,
+    quantity: '1–4',
+    readsPerAttempt: options.readsPerAttempt,
+    resendRatio: options.resendRatio,
+    busyRetryMaxMs: options.busyRetryMaxMs,
+    afterSellOutMs: options.afterSellOutMs,
+    maxSaleMs: options.maxSaleMs,
+    steadyMs: options.steadyMs,
+  },
+}
+const doc = resultsDocument(runs, meta)
+await mkdir(outDir, { recursive: true })
+const jsonPath = join(outDir, 'onsale.json')
+await writeFile(jsonPath, `${JSON.stringify(doc, null, 2)}\n`)
+
+for (const run of runs) {
+  const { throughput, latency } = chartLines(run)
+  const svg = renderChart(
+    `On-sale: ${options.seats.toLocaleString('en-US')} seats, ${run.connections} connections (${started.toISOString().slice(0, 16)}Z, ${process.version})`,
+    throughput,
+    latency,
+    `${command} — solid: confirmed reservations/s and reservation p99; dashed: all requests/s and read p99`,
+  )
+  const name = run === runs[0] ? 'onsale.svg' : `onsale-${run.connections}.svg`
+  await writeFile(join(outDir, name), svg)
+}
+
+for (const run of runs) {
+  console.log(`\n## ${run.connections} connections\n`)
+  console.log(table(run))
+  console.log('\n| target | goal | measured | |\n| --- | --- | --- | --- |')
+  for (const t of targets(run))
+    console.log(
+      `| ${t.name} | ${t.goal} | ${t.value} | ${t.met === null ? 'pending' : t.met ? 'met' : 'MISSED'} |`,
+    )
+}
+console.log(`\nratios: ${JSON.stringify(doc.ratios)}`)
+console.log(
+  `wrote ${relative(process.cwd(), jsonPath)} and the chart(s) in ${relative(process.cwd(), outDir)}`,
+)
+
+const failures = hardFailures(runs)
+for (const f of failures) console.error(`HARD FAILURE: ${f}`)
+const pending = runs.filter((r) => options.contenders.includes('ours') && !isMeasured(r.ours))
+for (const r of pending)
+  console.error(`ours at ${r.connections} connections is PENDING: ${(r.ours as { reason: string }).reason}`)
+process.exitCode = failures.length > 0 ? 1 : pending.length > 0 && !flag('allow-pending') ? 2 : 0
