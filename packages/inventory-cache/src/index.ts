@@ -11,7 +11,7 @@ export {
   RedisTimeoutError,
 } from './errors.js'
 export type { InventoryCacheEvents } from './events.js'
-export { createInventoryCache, type InventoryCache } from './inventory-cache.js'
+export { createInventoryCache } from './inventory-cache.js'
 export type { ApplyDeltaOptions, GetManyOptions, GetOptions, InventoryCacheOptions } from './options.js'
 export {
   DELTA_SCRIPT,
@@ -21,3 +21,4 @@ export {
   READ_SCRIPT,
   RELEASE_SCRIPT,
 } from './scripts.js'
+export type { InventoryCache } from './types.js'

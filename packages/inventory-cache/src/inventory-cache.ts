@@ -2,16 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { BreakerState } from './breaker.js'
-import { CircuitBreaker } from './breaker.js'
-import { decodeHash, deepFreeze, encodeValue, normalise, type StoredValue } from './codec.js'
+import { deepFreeze, encodeValue, normalise, type StoredValue } from './codec.js'
 import {
   CacheClosedError,
   CircuitOpenError,
   InvalidArgumentError,
   InvalidationFailedError,
-  InventoryCacheError,
-  RedisCommandError,
-  RedisTimeoutError,
 } from './errors.js'
 import type { InventoryCacheEvents } from './events.js'
 import { L1Cache } from './l1.js'
@@ -23,49 +19,10 @@ import {
   type ResolvedOptions,
   resolveOptions,
 } from './options.js'
-import { type Script, scripts } from './scripts.js'
+import { type L2Read, type LeaseRead, LeaseStatus, RedisTier } from './redis-tier.js'
+import type { InventoryCache } from './types.js'
 
-/** The read-through inventory cache. Create it with {@link createInventoryCache}. */
-export interface InventoryCache extends EventEmitter<InventoryCacheEvents> {
-  /**
-   * Read-through. `loader` returns `undefined` for "not found" (negatively cached). The value
-   * returned is a deep-frozen JSON copy of what the loader returned (the same on every path).
-   * Single-flight within the process and, through a Redis lease, across processes.
-   */
-  getOrLoad<T extends object>(
-    key: string,
-    loader: () => Promise<T | undefined>,
-    options?: GetOptions,
-  ): Promise<T | undefined>
-  /**
-   * Batch read-through: one loader call for all keys missing from L1 and L2 (keys already being
-   * loaded by another call are joined, not loaded twice). Keys absent from the loader's map are
-   * negatively cached and absent from the result.
-   */
-  getMany<T extends object>(
-    keys: string[],
-    loader: (missing: string[]) => Promise<Map<string, T>>,
-    options?: GetManyOptions,
-  ): Promise<Map<string, T>>
-  /**
-   * Writer side, AFTER the DB commit: bump the version and drop the value (one Lua call, which
-   * also publishes the L1 invalidation). Never rejects for Redis failures: they are emitted
-   * (E_INVALIDATION_FAILED) and the invalidation is replayed when Redis is back.
-   */
-  invalidate(key: string): Promise<void>
-  /**
-   * Apply a committed counter delta in place (HINCRBY + version bump, atomically), e.g.
-   * availableSeats −2 after a reservation commits. Returns false, without creating anything,
-   * when the key is not cached (or cannot be patched: it is then invalidated instead).
-   */
-  applyDelta(key: string, field: string, delta: number, options?: ApplyDeltaOptions): Promise<boolean>
-  /** Resolves once the pub/sub subscription is active (immediately without a subscriber). */
-  whenReady(): Promise<void>
-  /** Current circuit-breaker state ('closed' when there is no Redis). */
-  readonly breakerState: BreakerState
-  /** Unsubscribes and waits for in-flight loads; does NOT quit clients it was handed. */
-  close(): Promise<void>
-}
+type Loader = () => Promise<object | undefined>
 
 interface Loaded {
   value: object | undefined
@@ -78,13 +35,13 @@ interface Flight {
   superseded: boolean
 }
 
-interface L2Read {
-  now: number
-  version: number
-  stored: StoredValue | undefined
+/** A getOrLoad read; `flight` is set when this read took the lease and started the load. */
+interface Read extends LeaseRead {
+  flight: Flight | undefined
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+const newToken = () => randomBytes(12).toString('base64')
 
 function checkKey(key: unknown): asserts key is string {
   if (typeof key !== 'string' || key.length === 0) {
@@ -98,14 +55,20 @@ function checkMs(name: string, value: unknown, min: number): void {
   }
 }
 
+function checkLoaded(key: string, loaded: unknown): asserts loaded is object | undefined {
+  if (loaded !== undefined && (typeof loaded !== 'object' || loaded === null)) {
+    throw new InvalidArgumentError(`loader for '${key}' must resolve to an object or undefined`)
+  }
+}
+
 class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements InventoryCache {
   readonly #o: ResolvedOptions
   readonly #l1: L1Cache
-  readonly #breaker: CircuitBreaker
+  readonly #l2: RedisTier | undefined
   /** In-process single flight: at most one load per key. */
   readonly #flights = new Map<string, Flight>()
   /** In-process dedupe of L2 reads, so 300 concurrent misses cost one round trip. */
-  readonly #reads = new Map<string, Promise<L2Read>>()
+  readonly #reads = new Map<string, Promise<Read>>()
   /** Invalidations that could not reach Redis, replayed when the circuit closes. */
   readonly #pending = new Set<string>()
   /** Identifies this instance's own pub/sub messages (already applied locally). */
@@ -131,10 +94,19 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     this.#o = resolveOptions(options)
     this.#l1 = new L1Cache(this.#o.l1MaxEntries, this.#o.l1TtlMs)
     this.#channel = `${this.#o.namespace}:invalidate`
-    this.#breaker = new CircuitBreaker(this.#o.breakerFailureThreshold, this.#o.breakerOpenMs, (state) => {
-      this.#emit('breaker', { state })
-      if (state === 'closed' && this.#pending.size > 0) void this.#replay()
-    })
+    if (this.#o.redis !== undefined) {
+      this.#l2 = new RedisTier(
+        this.#o.redis,
+        this.#o,
+        `${this.#instance}|`,
+        this.#channel,
+        (error) => this.#report(error),
+        (state) => {
+          this.#emit('breaker', { state })
+          if (state === 'closed' && this.#pending.size > 0) void this.#replay()
+        },
+      )
+    }
     const sub = this.#o.subscriber
     if (sub === undefined) {
       this.#ready = Promise.resolve()
@@ -145,13 +117,13 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
         () => {
           this.#subscribed = true
         },
-        (error: unknown) => this.#report(new RedisCommandError(error)),
+        (error: unknown) => this.#report(error),
       )
     }
   }
 
   get breakerState(): BreakerState {
-    return this.#breaker.state
+    return this.#l2?.breaker.state ?? 'closed'
   }
 
   whenReady(): Promise<void> {
@@ -176,31 +148,28 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     checkMs('maxStaleMs', options?.maxStaleMs, 0)
     checkMs('ttlMs', options?.ttlMs, 1)
     const ttl = options?.ttlMs ?? this.#o.ttlMs
-    if (this.#o.redis === undefined) return (await this.#loadLocal(key, loader)).value as T | undefined
-    let read: L2Read
+    if (this.#l2 === undefined) return (await this.#loadLocal(key, loader)).value as T | undefined
+    let read: Read
     try {
-      read = await this.#read(key)
+      read = await this.#read(key, loader, ttl)
     } catch (error) {
       this.#report(error)
       return (await this.#loadLocal(key, loader)).value as T | undefined
     }
     const stored = read.stored
-    if (stored !== undefined) {
-      if (stored.freshUntil > read.now) {
-        this.#storeL1(key, stored, read.now)
-        if (this.listenerCount('hit') > 0) this.emit('hit', { key, tier: 'l2' })
-        if (this.#xfetch(stored, read.now)) this.#background(key, loader, ttl, 'xfetch')
-        return stored.value as T | undefined
-      }
-      const staleMs = read.now - stored.freshUntil
-      if (read.now < stored.graceUntil && staleMs < maxStale) {
-        this.#emit('stale', { key, staleMs })
-        this.#background(key, loader, ttl, 'stale')
-        return stored.value as T | undefined
-      }
+    if (read.status === LeaseStatus.Fresh && stored !== undefined) {
+      this.#storeL1(key, stored, read.now)
+      if (this.listenerCount('hit') > 0) this.emit('hit', { key, tier: 'l2' })
+      if (this.#xfetch(stored, read.now)) this.#background(key, loader, ttl, 'xfetch')
+      return stored.value as T | undefined
+    }
+    if (stored !== undefined && this.#servableStale(key, stored, read.now, maxStale)) {
+      // Revalidation is already under way: this read's own lease, or another holder's.
+      return stored.value as T | undefined
     }
     this.#emit('miss', { key })
-    return (await this.#fill(key, loader, ttl)).value as T | undefined
+    const flight = read.flight ?? this.#joinOrWait(key, loader, ttl)
+    return (await flight.promise).value as T | undefined
   }
 
   async getMany<T extends object>(
@@ -217,80 +186,75 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     const maxStale = options?.maxStaleMs ?? Number.POSITIVE_INFINITY
     const ttl = options?.ttlMs ?? this.#o.ttlMs
     const result = new Map<string, T>()
+    const keep = (key: string, value: object | undefined) => {
+      if (value !== undefined) result.set(key, value as T)
+    }
     const now = Date.now()
     const toRead: string[] = []
     for (const key of new Set(keys)) {
       const hit = this.#l1.get(key, now)
       if (hit !== undefined && now - hit.storedAt < maxStale) {
         this.#emit('hit', { key, tier: 'l1' })
-        if (hit.value !== undefined) result.set(key, hit.value as T)
+        keep(key, hit.value)
       } else {
         toRead.push(key)
       }
     }
     if (toRead.length === 0) return result
 
-    // L2: one READ per key, issued together (values are hashes, so MGET cannot read them; on
-    // a single node this is one pipelined batch, on Cluster one batch per node).
-    let reads: Array<L2Read | undefined> = []
-    if (this.#o.redis !== undefined) {
-      const settled = await Promise.allSettled(toRead.map((key) => this.#read(key)))
-      reads = settled.map((s) => {
-        if (s.status === 'fulfilled') return s.value
-        this.#report(s.reason)
-        return undefined
-      })
-    }
+    // L2: one READ per key, issued together (the values are hashes, so MGET cannot read them;
+    // on a single node ioredis writes them as one pipelined batch, on Cluster one per node).
+    const reads = await Promise.all(
+      toRead.map((key) =>
+        this.#l2 === undefined
+          ? undefined
+          : this.#l2.read(key).catch((error: unknown): undefined => {
+              this.#report(error)
+            }),
+      ),
+    )
     const waits: Array<Promise<void>> = []
     const missing: string[] = []
     const versions = new Map<string, number | undefined>()
-    toRead.forEach((key, i) => {
-      const read = reads[i]
+    for (const [i, key] of toRead.entries()) {
+      const read: L2Read | undefined = reads[i]
       const stored = read?.stored
       if (read !== undefined && stored !== undefined) {
         if (stored.freshUntil > read.now) {
           this.#storeL1(key, stored, read.now)
           this.#emit('hit', { key, tier: 'l2' })
-          if (stored.value !== undefined) result.set(key, stored.value as T)
-          return
+          keep(key, stored.value)
+          continue
         }
-        const staleMs = read.now - stored.freshUntil
-        if (read.now < stored.graceUntil && staleMs < maxStale) {
-          this.#emit('stale', { key, staleMs })
+        if (this.#servableStale(key, stored, read.now, maxStale)) {
           this.#background(key, () => loader([key]).then((m) => m.get(key)), ttl, 'stale')
-          if (stored.value !== undefined) result.set(key, stored.value as T)
-          return
+          keep(key, stored.value)
+          continue
         }
       }
       const flight = this.#flights.get(key)
       if (flight !== undefined && !flight.superseded) {
-        waits.push(
-          flight.promise.then((loaded) => {
-            if (loaded.value !== undefined) result.set(key, loaded.value as T)
-          }),
-        )
-        return
+        waits.push(flight.promise.then((loaded) => keep(key, loaded.value)))
+        continue
       }
       this.#emit('miss', { key })
       missing.push(key)
       versions.set(key, read?.version)
-    })
-
+    }
     if (missing.length > 0) {
+      // One loader call for the batch; each key gets its own flight, so concurrent calls for
+      // any of these keys join it instead of loading again. Fills are fenced per key (no lease:
+      // a batch cannot wait on N leases held by N different processes).
       const batch = this.#runLoader(missing[0]!, missing.length, () => loader(missing))
       for (const key of missing) {
         const flight = this.#startFlight(key, async (f) => {
           const { value, ms } = await batch
-          const version = versions.get(key)
           const loaded = value instanceof Map ? (value.get(key) as object | undefined) : undefined
+          const version = versions.get(key)
           if (version === undefined) return this.#keepLocal(key, loaded, f)
           return this.#store(key, loaded, ms, ttl, version, '', f)
         })
-        waits.push(
-          flight.promise.then((loaded) => {
-            if (loaded.value !== undefined) result.set(key, loaded.value as T)
-          }),
-        )
+        waits.push(flight.promise.then((loaded) => keep(key, loaded.value)))
       }
     }
     await Promise.all(waits)
@@ -301,18 +265,12 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     if (this.#closed) throw new CacheClosedError()
     checkKey(key)
     this.#supersede(key)
-    if (this.#o.redis === undefined) {
+    const l2 = this.#l2
+    if (l2 === undefined) {
       this.#emit('invalidate', { key, version: -1, source: 'local' })
       return
     }
-    const version = await this.#bump(key, () =>
-      this.#call(scripts.invalidate, this.#keys(key).slice(0, 2), [
-        this.#o.versionTtlMs,
-        this.#channel,
-        `${this.#instance}|`,
-        key,
-      ]).then(Number),
-    )
+    const version = await this.#bump(key, () => l2.invalidate(key))
     if (version !== undefined) this.#emit('invalidate', { key, version, source: 'local' })
   }
 
@@ -328,25 +286,17 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     if (guard !== undefined && (typeof guard.field !== 'string' || !Number.isSafeInteger(guard.value))) {
       throw new InvalidArgumentError('rowVersion must be { field: string, value: safe integer }')
     }
-    if (this.#o.redis === undefined) {
+    const l2 = this.#l2
+    if (l2 === undefined) {
       this.#supersede(key, false) // the L1 entry is patched (or dropped) below
       return this.#applyDeltaLocal(key, field, delta, guard)
     }
     this.#supersede(key)
     let applied = false
     const version = await this.#bump(key, async () => {
-      const reply = (await this.#call(scripts.delta, this.#keys(key).slice(0, 2), [
-        this.#o.versionTtlMs,
-        this.#channel,
-        `${this.#instance}|`,
-        key,
-        field,
-        delta,
-        guard?.field ?? '',
-        guard?.value ?? 0,
-      ])) as [number, number]
-      applied = Number(reply[0]) === 1
-      return Number(reply[1])
+      const reply = await l2.delta(key, field, delta, guard)
+      applied = reply.applied
+      return reply.version
     })
     if (version !== undefined) this.#emit('invalidate', { key, version, source: 'local' })
     return applied
@@ -359,7 +309,8 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     if (sub !== undefined) {
       sub.removeListener('message', this.#onMessage)
       sub.removeListener('ready', this.#onSubscriberReady)
-      await this.#withTimeout(sub.unsubscribe(this.#channel)).catch(() => {})
+      const unsubscribe = sub.unsubscribe(this.#channel)
+      await (this.#l2 ? this.#l2.withTimeout(unsubscribe) : unsubscribe).catch(() => {})
     }
     await Promise.allSettled([...this.#flights.values()].map((f) => f.promise))
     this.#l1.clear()
@@ -367,24 +318,33 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
 
   // ---- read path ---------------------------------------------------------------------------
 
-  #keys(key: string): [string, string, string] {
-    const tag = `{${this.#o.namespace}:${key}}`
-    return [`${tag}:v`, `${tag}:ver`, `${tag}:lease`]
-  }
-
-  #read(key: string): Promise<L2Read> {
+  /**
+   * The L2 read of getOrLoad, deduped in-process. One round trip returns the value and, when it
+   * is not fresh, takes the fill lease; the read that takes it starts the load at once, so a
+   * miss + fill costs two round trips (read-and-lease, fill).
+   */
+  #read(key: string, loader: Loader, ttl: number): Promise<Read> {
     const existing = this.#reads.get(key)
     if (existing !== undefined) return existing
-    const [v, ver] = this.#keys(key)
-    const promise = this.#call(scripts.read, [v, ver], []).then((reply) => {
-      const [now, version, flat] = reply as [number, string, unknown[]]
-      let stored: StoredValue | undefined
-      try {
-        stored = decodeHash(key, flat)
-      } catch (error) {
-        this.#report(error) // a foreign or corrupt value: treat as a miss, the fill overwrites it
+    const l2 = this.#l2!
+    const token = newToken()
+    const inFlight = this.#flights.get(key)
+    const mode = inFlight !== undefined && !inFlight.superseded ? 'peek' : 'lease'
+    const promise = l2.lease(key, token, mode).then((lease): Read => {
+      let flight: Flight | undefined
+      if (lease.status === LeaseStatus.Acquired) {
+        flight = this.#startFlight(key, (f) =>
+          this.#loadAndStore(key, loader, ttl, lease.version, token, f, true),
+        )
+        if (lease.stored === undefined) {
+          flight.promise.catch(() => {}) // a miss: every caller awaits the flight and sees the error
+        } else {
+          // Stale: callers may be served the stale value and never await the refresh.
+          this.#emit('refresh', { key, reason: 'stale' })
+          flight.promise.catch((error: unknown) => this.#report(error))
+        }
       }
-      return { now: Number(now), version: Number(version), stored }
+      return { ...lease, flight }
     })
     this.#reads.set(key, promise)
     const clear = () => {
@@ -392,6 +352,14 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     }
     promise.then(clear, clear)
     return promise
+  }
+
+  /** Whether an expired L2 value may be served to this call (within grace and maxStaleMs). */
+  #servableStale(key: string, stored: StoredValue, now: number, maxStale: number): boolean {
+    const staleMs = now - stored.freshUntil
+    if (now >= stored.graceUntil || staleMs >= maxStale) return false
+    this.#emit('stale', { key, staleMs })
+    return true
   }
 
   #storeL1(key: string, stored: StoredValue, serverNow: number): void {
@@ -416,89 +384,59 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     return flight
   }
 
-  #fill(key: string, loader: () => Promise<object | undefined>, ttl: number): Promise<Loaded> {
+  /** Joins this process's load of the key, or starts one that waits on another process's lease. */
+  #joinOrWait(key: string, loader: Loader, ttl: number): Flight {
     const flight = this.#flights.get(key)
-    if (flight !== undefined && !flight.superseded) return flight.promise
-    return this.#startFlight(key, (f) => this.#leaseLoop(key, loader, ttl, f, 'wait')).promise
+    if (flight !== undefined && !flight.superseded) return flight
+    return this.#startFlight(key, (f) => this.#leaseLoop(key, loader, ttl, f, 'lease'))
   }
 
-  #background(
-    key: string,
-    loader: () => Promise<object | undefined>,
-    ttl: number,
-    reason: 'xfetch' | 'stale',
-  ): void {
+  /** A background refresh (XFetch, or a stale value served by getMany); errors become events. */
+  #background(key: string, loader: Loader, ttl: number, reason: 'xfetch' | 'stale'): void {
     const flight = this.#flights.get(key)
     if (flight !== undefined && !flight.superseded) return
     this.#emit('refresh', { key, reason })
-    const mode = reason === 'xfetch' ? 'force' : 'wait'
-    const started = this.#startFlight(key, (f) => this.#leaseLoop(key, loader, ttl, f, mode))
+    const started = this.#startFlight(key, (f) => this.#leaseLoop(key, loader, ttl, f, 'force'))
     started.promise.catch((error: unknown) => this.#report(error))
   }
 
   /**
-   * The cross-process single flight: take the lease and load, or wait for the holder's fill
-   * (polling, which also rate-limits lease attempts per key), or after lease.waitMs load anyway
-   * (the fill is still version-fenced). 'force' skips the fresh check once (XFetch refresh).
+   * The cross-process single flight for a caller that did not get the lease: poll until the
+   * holder's fill appears (polling also rate-limits lease attempts per key) or the lease frees
+   * up and we take it; after lease.waitMs, load anyway (the fill is still version-fenced).
    */
-  async #leaseLoop(
-    key: string,
-    loader: () => Promise<object | undefined>,
-    ttl: number,
-    flight: Flight,
-    firstMode: 'wait' | 'force',
-  ): Promise<Loaded> {
-    const keys = this.#keys(key)
-    const token = randomBytes(12).toString('base64')
+  async #leaseLoop(key: string, loader: Loader, ttl: number, flight: Flight, first: 'lease' | 'force') {
+    const l2 = this.#l2!
+    const token = newToken()
     const started = Date.now()
-    let mode = firstMode
+    let mode = first
     let waited = false
     for (;;) {
-      let reply: unknown[]
+      let lease: LeaseRead
       try {
-        reply = (await this.#call(scripts.lease, keys, [token, this.#o.leaseTtlMs, mode])) as unknown[]
+        lease = await l2.lease(key, token, mode)
       } catch (error) {
         this.#report(error)
-        return this.#keepLocal(key, await this.#runLoaderValue(key, loader), flight)
+        return this.#keepLocal(key, (await this.#runLoader(key, 1, loader)).value, flight)
       }
-      const status = Number(reply[0])
-      const now = Number(reply[1])
-      const version = Number(reply[2])
-      if (status === 1) {
-        let stored: StoredValue | undefined
-        try {
-          stored = decodeHash(key, reply[3])
-        } catch (error) {
-          this.#report(error)
-        }
-        if (stored !== undefined) {
-          if (!flight.superseded) this.#storeL1(key, stored, now)
-          if (waited) this.#leaseWaited(key, started, 'filled')
-          return { value: stored.value, version: stored.version }
-        }
+      if (lease.status === LeaseStatus.Fresh && lease.stored !== undefined) {
+        if (!flight.superseded) this.#storeL1(key, lease.stored, lease.now)
+        if (waited) this.#leaseWaited(key, started, 'filled')
+        return { value: lease.stored.value, version: lease.stored.version }
       }
-      if (status === 2 || status === 1) {
+      if (lease.status !== LeaseStatus.Busy) {
         if (waited) this.#leaseWaited(key, started, 'acquired')
-        let loaded: { value: object | undefined; ms: number }
-        try {
-          loaded = await this.#runLoader(key, 1, loader)
-        } catch (error) {
-          // Hand the lease back so waiters elsewhere retry now rather than after lease.ttlMs.
-          if (status === 2) this.#call(scripts.release, [keys[2]], [token]).catch((e) => this.#report(e))
-          throw error
-        }
-        return this.#store(key, loaded.value, loaded.ms, ttl, version, token, flight)
+        const acquired = lease.status === LeaseStatus.Acquired
+        return this.#loadAndStore(key, loader, ttl, lease.version, token, flight, acquired)
       }
       if (Date.now() - started >= this.#o.leaseWaitMs) {
         this.#leaseWaited(key, started, 'timeout')
-        const { value, ms } = await this.#runLoader(key, 1, loader)
-        return this.#store(key, value, ms, ttl, version, token, flight)
+        return this.#loadAndStore(key, loader, ttl, lease.version, token, flight, false)
       }
-      mode = 'wait'
+      mode = 'lease'
       waited = true
-      const pttl = Number(reply[3])
       const poll = this.#o.leasePollMs * (0.5 + Math.random())
-      await sleep(Math.max(1, pttl > 0 ? Math.min(poll, pttl) : poll))
+      await sleep(Math.max(1, lease.leaseTtl > 0 ? Math.min(poll, lease.leaseTtl) : poll))
     }
   }
 
@@ -514,16 +452,32 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     const t0 = performance.now()
     try {
       const value = await loader()
-      this.#emit('load', { key, keys, ms: performance.now() - t0, ok: true })
-      return { value, ms: performance.now() - t0 }
+      const ms = performance.now() - t0
+      this.#emit('load', { key, keys, ms, ok: true })
+      return { value, ms }
     } catch (error) {
       this.#emit('load', { key, keys, ms: performance.now() - t0, ok: false })
       throw error
     }
   }
 
-  async #runLoaderValue(key: string, loader: () => Promise<object | undefined>): Promise<object | undefined> {
-    return (await this.#runLoader(key, 1, loader)).value
+  async #loadAndStore(
+    key: string,
+    loader: Loader,
+    ttl: number,
+    version: number,
+    token: string,
+    flight: Flight,
+    acquired: boolean,
+  ): Promise<Loaded> {
+    let loaded: { value: object | undefined; ms: number }
+    try {
+      loaded = await this.#runLoader(key, 1, loader)
+    } catch (error) {
+      if (acquired) this.#l2?.release(key, token)
+      throw error
+    }
+    return this.#store(key, loaded.value, loaded.ms, ttl, version, token, flight)
   }
 
   /**
@@ -540,9 +494,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     token: string,
     flight: Flight,
   ): Promise<Loaded> {
-    if (loaded !== undefined && (typeof loaded !== 'object' || loaded === null)) {
-      throw new InvalidArgumentError(`loader for '${key}' must resolve to an object or undefined`)
-    }
+    checkLoaded(key, loaded)
     const negative = loaded === undefined
     let json = ''
     let counters: string[] = []
@@ -551,26 +503,17 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
       ;({ json, counters } = encodeValue(loaded))
       value = normalise(json)
     }
-    const fresh = negative
+    const freshMs = negative
       ? this.#o.negativeTtlMs
       : Math.max(1, Math.round(ttl * (1 - this.#o.jitter * Math.random())))
-    const grace = negative ? 0 : this.#o.graceMs
+    const graceMs = negative ? 0 : this.#o.graceMs
     try {
-      const [written, current] = (await this.#call(scripts.fill, this.#keys(key), [
-        version,
-        token,
-        json,
-        fresh,
-        grace,
-        Math.round(loaderMs),
-        negative ? 1 : 0,
-        this.#o.versionTtlMs,
-        ...counters,
-      ])) as [number, string]
-      if (Number(written) === 1) {
-        if (!flight.superseded) this.#l1.set(key, value, version, Date.now(), fresh)
+      const fill = { version, token, json, freshMs, graceMs, loaderMs, negative, counters }
+      const { written, current } = await this.#l2!.fill(key, fill)
+      if (written) {
+        if (!flight.superseded) this.#l1.set(key, value, version, Date.now(), freshMs)
       } else {
-        this.#emit('fillDropped', { key, version, current: Number(current) })
+        this.#emit('fillDropped', { key, version, current })
       }
     } catch (error) {
       this.#report(error)
@@ -580,20 +523,19 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   }
 
   /** Redis unreachable (or absent): load in-process, single-flighted, kept in L1 only. */
-  #loadLocal(key: string, loader: () => Promise<object | undefined>): Promise<Loaded> {
+  #loadLocal(key: string, loader: Loader): Promise<Loaded> {
     const flight = this.#flights.get(key)
     if (flight !== undefined && !flight.superseded) return flight.promise
-    return this.#startFlight(key, async (f) =>
-      this.#keepLocal(key, await this.#runLoaderValue(key, loader), f),
-    ).promise
+    const started = this.#startFlight(key, async (f) =>
+      this.#keepLocal(key, (await this.#runLoader(key, 1, loader)).value, f),
+    )
+    return started.promise
   }
 
   #keepLocal(key: string, loaded: object | undefined, flight: Flight): Loaded {
-    if (loaded !== undefined && (typeof loaded !== 'object' || loaded === null)) {
-      throw new InvalidArgumentError(`loader for '${key}' must resolve to an object or undefined`)
-    }
+    checkLoaded(key, loaded)
     const value = loaded === undefined ? undefined : normalise(JSON.stringify(loaded))
-    const version = this.#o.redis === undefined ? 0 : -1
+    const version = this.#l2 === undefined ? 0 : -1
     if (!flight.superseded) {
       this.#l1.set(
         key,
@@ -631,17 +573,11 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   }
 
   async #replay(): Promise<void> {
+    const l2 = this.#l2!
     for (const key of [...this.#pending]) {
       if (this.#closed) return
       try {
-        const version = Number(
-          await this.#call(scripts.invalidate, this.#keys(key).slice(0, 2), [
-            this.#o.versionTtlMs,
-            this.#channel,
-            `${this.#instance}|`,
-            key,
-          ]),
-        )
+        const version = await l2.invalidate(key)
         this.#pending.delete(key)
         this.#l1.invalidate(key, version, Date.now())
       } catch (error) {
@@ -684,44 +620,16 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     }
   }
 
-  // ---- Redis plumbing ----------------------------------------------------------------------
-
-  #withTimeout<T>(promise: Promise<T>): Promise<T> {
-    promise.catch(() => {}) // the loser of the race must not become an unhandled rejection
-    const ms = this.#o.commandTimeoutMs
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RedisTimeoutError(ms)), ms)
-    })
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-  }
-
-  /** Every Redis call: through the breaker, with the per-command timeout. */
-  async #call(script: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
-    const redis = this.#o.redis
-    if (redis === undefined || !this.#breaker.allow()) throw new CircuitOpenError()
-    try {
-      const result = await this.#withTimeout(script.run(redis, keys, args))
-      this.#breaker.success()
-      return result
-    } catch (error) {
-      // A ReplyError is Redis answering (e.g. WRONGTYPE): it is alive, so it doesn't trip the breaker.
-      if ((error as Error)?.name === 'ReplyError') this.#breaker.success()
-      else this.#breaker.failure()
-      throw error instanceof InventoryCacheError ? error : new RedisCommandError(error)
-    }
-  }
-
   #emit<K extends keyof InventoryCacheEvents>(name: K, ...payload: InventoryCacheEvents[K]): void {
-    if (this.listenerCount(name) > 0)
-      (this.emit as (n: K, ...p: InventoryCacheEvents[K]) => boolean)(name, ...payload)
+    if (this.listenerCount(name) > 0) {
+      ;(this.emit as (n: K, ...p: InventoryCacheEvents[K]) => boolean)(name, ...payload)
+    }
   }
 
   /** Errors are events, never crashes: emitted only when someone listens. */
   #report(error: unknown): void {
     if (error instanceof CircuitOpenError) return // expected while open; the 'breaker' event says so
-    const err = error instanceof Error ? error : new RedisCommandError(error)
-    this.#emit('error', err)
+    this.#emit('error', error instanceof Error ? error : new Error(String(error)))
   }
 }
 

@@ -18,8 +18,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 `
 
 /**
- * READ: an L2 lookup in one round trip. Returns {now, version, hash}; the caller judges
- * freshness against the server clock and carries the version into a later fill (getMany).
+ * READ: a plain L2 lookup (getMany). Returns {now, version, hash}; the caller judges freshness
+ * against the server clock and carries the version into a later fill.
  */
 export const READ_SCRIPT = `${NOW}
 local ver = redis.call('GET', KEYS[2]) or '0'
@@ -27,25 +27,27 @@ return { now, ver, redis.call('HGETALL', KEYS[1]) }
 `
 
 /**
- * LEASE: called on a miss. If a fresh value exists meanwhile (another process filled), return
- * it: {1, now, ver, hash}. Otherwise try to take the fill lease: {2, now, ver}; the version is
- * read here, BEFORE the loader reads the database, which is what fences the fill. Otherwise
- * the lease is busy: {3, now, ver, pttl}. ARGV[3] = 'force' skips the fresh check (background
- * refresh of a value that is still fresh).
+ * LEASE: the read of a getOrLoad (and of a waiter's poll). Returns the value hash in every case.
+ *   {1, now, ver, hash}        the value is fresh: a hit
+ *   {2, now, ver, hash}        not fresh, and this caller took the fill lease (SET NX PX)
+ *   {3, now, ver, hash, pttl}  not fresh, and the lease is held elsewhere (or mode 'peek')
+ * Taking the lease in the same round trip as the read makes a miss + fill two round trips. The
+ * version is read here, BEFORE the loader reads the database, which is what fences the fill.
+ * Modes: 'lease' (default), 'force' (skip the fresh check: XFetch early refresh), 'peek' (never
+ * take the lease: this process already has a load in flight).
  * ARGV: token, leaseMs, mode
  */
 export const LEASE_SCRIPT = `${NOW}
 local ver = redis.call('GET', KEYS[2]) or '0'
+local h = redis.call('HGETALL', KEYS[1])
 if ARGV[3] ~= 'force' then
   local e = tonumber(redis.call('HGET', KEYS[1], 'e'))
-  if e and e > now then
-    return { 1, now, ver, redis.call('HGETALL', KEYS[1]) }
-  end
+  if e and e > now then return { 1, now, ver, h } end
 end
-if redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  return { 2, now, ver }
+if ARGV[3] ~= 'peek' and redis.call('SET', KEYS[3], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return { 2, now, ver, h }
 end
-return { 3, now, ver, redis.call('PTTL', KEYS[3]) }
+return { 3, now, ver, h, redis.call('PTTL', KEYS[3]) }
 `
 
 /**
