@@ -48,6 +48,7 @@ function apiEnv(port: number, options: ApiOptions): NodeJS.ProcessEnv {
     RATE_LIMIT_MAX: '0',
     LOG_LEVEL: 'warn',
     HOLD_TTL_MS: String(HOLD_TTL_MS),
+    RECONCILE_INTERVAL_MS: '1000',
     ...options.env,
   }
   if (options.redisUrl) env.REDIS_URL = options.redisUrl

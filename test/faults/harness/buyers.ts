@@ -16,7 +16,7 @@ export interface Attempt {
 /** One buyer's purchase: one Idempotency-Key, retried with that same key until a definitive answer. */
 export interface Purchase {
   key: string
-  userId: number
+  userId: string
   quantity: number
   startedAt: number
   endedAt: number
@@ -80,7 +80,7 @@ function backoff(retry: number, retryAfter?: string | null): number {
 /** Makes one purchase the way a careful client does: same key on every retry, failing over across URLs. */
 export async function purchase(
   options: Pick<BuyerPoolOptions, 'baseUrls' | 'eventId' | 'requestTimeoutMs' | 'giveUpAfterMs'>,
-  userId: number,
+  userId: string,
   quantity: number,
   startIndex = 0,
 ): Promise<Purchase> {
@@ -153,7 +153,7 @@ export async function runBuyers(options: BuyerPoolOptions): Promise<LoadResult> 
   const stopAfter = options.stopAfterRejections ?? Number.POSITIVE_INFINITY
   const buyer = async (index: number) => {
     while (Date.now() < endAt && rejections < stopAfter) {
-      const p = await purchase(options, nextUser++, quantity(), index)
+      const p = await purchase(options, `u${nextUser++}`, quantity(), index)
       purchases.push(p)
       if (p.outcome === 'rejected') rejections++
       if (options.thinkMs) await sleep(options.thinkMs)

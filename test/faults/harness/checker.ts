@@ -7,11 +7,11 @@ import type { Purchase } from './buyers.js'
  */
 export const SCHEMA = {
   events: 'events',
-  eventId: 'event_id',
+  eventId: 'id',
   totalSeats: 'total_seats',
   availableSeats: 'available_seats',
   reservations: 'reservations',
-  reservationId: 'reservation_id',
+  reservationId: 'id',
   resEventId: 'event_id',
   userId: 'user_id',
   quantity: 'quantity',
@@ -143,7 +143,7 @@ export async function checkInvariants(options: CheckOptions): Promise<CheckRepor
   const acked = options.purchases.filter((p) => p.outcome === 'acked')
   for (const p of acked) {
     const row = p.reservationId ? byId.get(p.reservationId) : undefined
-    if (row?.status !== 'CONFIRMED' || row.quantity !== p.quantity || row.userId !== String(p.userId)) {
+    if (row?.status !== 'CONFIRMED' || row.quantity !== p.quantity || row.userId !== p.userId) {
       lost++
       violations.push(
         `I3: acknowledged ${p.reservationId} (key ${p.key}) is ${row ? JSON.stringify(row) : 'missing'}`,
@@ -165,7 +165,7 @@ export async function checkInvariants(options: CheckOptions): Promise<CheckRepor
     let seats = 0
     for (const p of options.purchases) {
       if (p.attempts.length === 0 || p.attempts[0]!.sentAt >= t) continue
-      if (committed.has(String(p.userId))) {
+      if (committed.has(p.userId)) {
         seats += p.quantity
         continue
       }
@@ -205,7 +205,7 @@ export async function checkInvariants(options: CheckOptions): Promise<CheckRepor
     doubleSold,
     falseRejections,
     unknown: unknownPurchases.length,
-    committedUnacked: unknownPurchases.filter((p) => committed.has(String(p.userId))).length,
+    committedUnacked: unknownPurchases.filter((p) => committed.has(p.userId)).length,
     refused: refused.length,
     violations,
   }

@@ -1,6 +1,7 @@
 import { HOLD_TTL_MS } from './api.js'
 import { firstAckAfter, type LoadResult, type Purchase, purchase, runBuyers } from './buyers.js'
 import { type CheckReport, checkInvariants, readState } from './checker.js'
+import type { ScenarioResult } from './report.js'
 import { sleep } from './scale.js'
 import { authHeader } from './tokens.js'
 
@@ -100,7 +101,7 @@ export async function drainRemaining(options: {
     const { availableSeats } = await readState(options.databaseUrl, options.eventId)
     if (availableSeats <= 0) {
       // One more seat must now be refused as sold out (the gate agrees with MySQL).
-      const last = await purchase({ ...options, giveUpAfterMs: 10_000 }, user++, 1)
+      const last = await purchase({ ...options, giveUpAfterMs: 10_000 }, `u${user++}`, 1)
       purchases.push(last)
       return { returnedAfterMs: Date.now() - started, purchases, finalCode: last.code ?? last.outcome }
     }
@@ -111,7 +112,7 @@ export async function drainRemaining(options: {
     for (let i = 0; i < batch && left > 0; i++) {
       const q = Math.min(each, left)
       left -= q
-      wave.push(purchase({ ...options, giveUpAfterMs: 10_000 }, user++, q, i))
+      wave.push(purchase({ ...options, giveUpAfterMs: 10_000 }, `u${user++}`, q, i))
     }
     const done = await Promise.all(wave)
     purchases.push(...done)
@@ -173,3 +174,35 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
 }
 
 export const round2 = (n: number) => Math.round(n * 100) / 100
+
+/** The scenario's line for the results file, from a sale's outcome. */
+export function saleResult(
+  id: string,
+  title: string,
+  outcome: SaleOutcome,
+  faults: string[],
+  notes?: string,
+): ScenarioResult {
+  return {
+    id,
+    title,
+    requestsPerSecond: outcome.load.requestsPerSecond,
+    faults,
+    acknowledged: outcome.check.acknowledged,
+    lost: outcome.check.lost,
+    oversold: outcome.check.oversold,
+    doubleSold: outcome.check.doubleSold,
+    falseRejections: outcome.check.falseRejections,
+    recoverySeconds: outcome.recoverySeconds,
+    seatsReturnedSeconds:
+      outcome.drain.returnedAfterMs === null ? null : round2(outcome.drain.returnedAfterMs / 1000),
+    statusCounts: outcome.load.statusCounts,
+    notes: [
+      `${outcome.check.totalSeats} seats, ${outcome.check.confirmedSeats} sold`,
+      `${outcome.check.unknown} purchases without a definitive answer (${outcome.check.committedUnacked} of them committed)`,
+      notes,
+    ]
+      .filter(Boolean)
+      .join('; '),
+  }
+}

@@ -22,8 +22,8 @@ export interface TokenOptions {
   expiresIn?: number
 }
 
-/** The name of the admin claim; set from the API's config once known (see api.ts). */
-export const ADMIN_CLAIM = process.env.FAULTS_ADMIN_CLAIM ?? 'admin'
+/** The API's default admin claim (JWT_ADMIN_CLAIM=role=admin). */
+export const ADMIN_CLAIM = { claim: 'role', value: 'admin' }
 
 /** A valid token for `userId` (`sub` must equal the userId the request acts for). */
 export function tokenFor(userId: string | number, options: TokenOptions = {}): string {
@@ -33,7 +33,7 @@ export function tokenFor(userId: string | number, options: TokenOptions = {}): s
     iat: now,
     exp: now + (options.expiresIn ?? 3600),
   }
-  if (options.admin) payload[ADMIN_CLAIM] = true
+  if (options.admin) payload[ADMIN_CLAIM.claim] = ADMIN_CLAIM.value
   return signJwt(payload)
 }
 
