@@ -1,0 +1,149 @@
+// One factory for both modes: the contract suite runs unchanged against embedded (memory) and
+// production (MariaDB + the shared Redis under a unique key prefix).
+import {
+  createTestDatabase,
+  sharedRedis,
+  sharedRedisUrl,
+  type TestDatabase,
+  uniquePrefix,
+} from '@ticketing/testkit'
+import type { FastifyInstance } from 'fastify'
+import mysql from 'mysql2/promise'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+
+export type Mode = 'embedded' | 'production'
+export const MODES: Mode[] = ['embedded', 'production']
+
+export interface Harness {
+  mode: Mode
+  app: FastifyInstance
+  /** Base URL once `listen()` was called. */
+  url: string
+  db?: TestDatabase
+  prefix?: string
+  env: Record<string, string>
+  listen(): Promise<string>
+  /** Runs SQL on the test database (production only). */
+  sql<T = Record<string, unknown>>(query: string, params?: unknown[]): Promise<T[]>
+  close(): Promise<void>
+}
+
+/** Builds the service in `mode` with `env` on top of test defaults (no auth, no rate limit, silent). */
+export async function startHarness(mode: Mode, env: Record<string, string> = {}): Promise<Harness> {
+  let db: TestDatabase | undefined
+  let prefix: string | undefined
+  const base: Record<string, string> = { AUTH_MODE: 'none', RATE_LIMIT_MAX: '0', RECONCILE_INTERVAL_MS: '0' }
+  if (mode === 'production') {
+    db = await createTestDatabase(undefined, 'api')
+    prefix = uniquePrefix('api')
+    Object.assign(base, { DATABASE_URL: db.url, REDIS_URL: sharedRedisUrl, REDIS_KEY_PREFIX: prefix })
+  }
+  const fullEnv = { ...base, ...env }
+  const app = await buildApp(loadConfig(fullEnv), { logger: false })
+  let pool: mysql.Pool | undefined
+  const h: Harness = {
+    mode,
+    app,
+    url: '',
+    db,
+    prefix,
+    env: fullEnv,
+    async listen() {
+      h.url = await app.listen({ port: 0, host: '127.0.0.1' })
+      return h.url
+    },
+    async sql<T>(query: string, params: unknown[] = []) {
+      if (!db) throw new Error('no database in embedded mode')
+      pool ??= mysql.createPool({ uri: db.url, connectionLimit: 2, timezone: 'Z' })
+      const [rows] = await pool.query(query, params)
+      return rows as T[]
+    },
+    async close() {
+      await app.close()
+      await pool?.end()
+      if (prefix) await deleteRedisPrefix(prefix)
+      await db?.drop()
+    },
+  }
+  return h
+}
+
+/** Deletes every key containing `prefix` with SCAN (never FLUSHALL: the Redis is shared). */
+export async function deleteRedisPrefix(prefix: string): Promise<number> {
+  const redis = sharedRedis()
+  let deleted = 0
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) deleted += await redis.del(...keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+  return deleted
+}
+
+/** POST /api/events via inject; returns the new event id. */
+export async function createEvent(
+  app: FastifyInstance,
+  totalSeats: number,
+  extra: Record<string, unknown> = {},
+) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/events',
+    payload: { eventName: 'Test', totalSeats, eventDate: '2024-12-31T19:00:00', ...extra },
+  })
+  if (res.statusCode !== 201) throw new Error(`create event: ${res.statusCode} ${res.body}`)
+  return res.json().data.eventId as number
+}
+
+/** Runs `tasks` with at most `concurrency` in flight. */
+export async function pool<T>(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<T>,
+): Promise<T[]> {
+  const results: T[] = new Array(count)
+  let next = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++
+        results[i] = await task(i)
+      }
+    }),
+  )
+  return results
+}
+
+/** A plain HTTP POST (real sockets), returning status and parsed body. */
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  })
+  return { status: res.status, body: (await res.json()) as { success: boolean; data?: any; error?: any } }
+}
+
+/** I1 in MySQL: confirmed quantities + available = total, available >= 0, for every event. */
+export async function checkI1(h: Harness) {
+  const rows = await h.sql<{ id: number; total_seats: number; available_seats: number; sold: string | null }>(
+    `SELECT e.id, e.total_seats, e.available_seats,
+       (SELECT SUM(quantity) FROM reservations r WHERE r.event_id = e.id AND r.status = 'CONFIRMED') AS sold
+     FROM events e`,
+  )
+  for (const r of rows) {
+    const sold = Number(r.sold ?? 0)
+    if (sold + r.available_seats !== r.total_seats || r.available_seats < 0) {
+      throw new Error(
+        `I1 violated for event ${r.id}: sold ${sold} + available ${r.available_seats} != ${r.total_seats}`,
+      )
+    }
+  }
+  return rows
+}
