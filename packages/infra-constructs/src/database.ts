@@ -173,7 +173,7 @@ export class Database extends Construct {
     })
     this.masterSecretArn = this.cluster.masterUserSecret.get(0).secretArn
 
-    const instance = (key: string, az: string, tier: number) =>
+    const instance = (key: string, az: string, tier: number, after?: RdsClusterInstance) =>
       new RdsClusterInstance(this, key, {
         identifier: `${name}-aurora-${key}`,
         clusterIdentifier: this.cluster.id,
@@ -189,13 +189,12 @@ export class Database extends Construct {
         ...(pi ? { performanceInsightsRetentionPeriod: 7 } : {}),
         ...(pi && props.kmsKeyArn ? { performanceInsightsKmsKeyId: props.kmsKeyArn } : {}),
         tags: { Name: `${name}-aurora-${key}` },
+        // The first instance created becomes the writer: create readers after it.
+        ...(after ? { dependsOn: [after] } : {}),
       })
     this.writer = instance('writer', azs[0]!, 0)
     for (let i = 0; i < readers; i++) {
-      const reader = instance(`reader-${i + 1}`, azs[(i + 1) % azs.length]!, 1)
-      // The first instance created becomes the writer: create readers after it.
-      reader.node.addDependency(this.writer)
-      this.readers.push(reader)
+      this.readers.push(instance(`reader-${i + 1}`, azs[(i + 1) % azs.length]!, 1, this.writer))
     }
   }
 }

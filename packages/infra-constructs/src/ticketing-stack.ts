@@ -1,7 +1,7 @@
 import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js'
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js'
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js'
-import { Aspects, TerraformOutput, TerraformStack } from 'cdktf'
+import { Aspects, dependable, TerraformOutput, TerraformStack } from 'cdktf'
 import { Construct } from 'constructs'
 import { AppFleet } from './app-fleet.js'
 import { Cache, type SafeEvictionPolicy } from './cache.js'
@@ -258,7 +258,12 @@ export class TicketingStack extends Construct {
       environment: { SQS_QUEUE_URL: this.messaging.queue.url, DATABASE_NAME: 'ticketing' },
     })
     // Instances should boot only once the stores they connect to exist.
-    this.appFleet.autoScalingGroup.node.addDependency(this.database.writer, this.cache.replicationGroup)
+    const asg = this.appFleet.autoScalingGroup
+    asg.dependsOn = [
+      ...(asg.dependsOn ?? []),
+      dependable(this.database.writer),
+      dependable(this.cache.replicationGroup),
+    ]
 
     this.monitoring = new Monitoring(this, 'monitoring', {
       name,
