@@ -6,6 +6,5 @@ export default defineProject({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    passWithNoTests: true,
   },
 })
