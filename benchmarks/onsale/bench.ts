@@ -34,7 +34,7 @@ export interface OnSaleOptions {
   warmupMs: number
   readsPerAttempt: number
   resendRatio: number
-  busyRetryMaxMs: number
+  busyRetryMs: number
   /** Width of the time-series buckets. @default 500 */
   bucketMs: number
   /** Which contenders to run. @default ['seedDesign', 'ours'] */
@@ -53,7 +53,7 @@ export const DEFAULTS: Omit<OnSaleOptions, 'log' | 'progress'> = {
   warmupMs: 2_000,
   readsPerAttempt: 10,
   resendRatio: 0.1,
-  busyRetryMaxMs: 20,
+  busyRetryMs: 500,
   bucketMs: 500,
   contenders: ['seedDesign', 'ours'],
 }
@@ -186,7 +186,7 @@ async function measureContender(
       connections: Math.min(connections, 50),
       readsPerAttempt: o.readsPerAttempt,
       resendRatio: 0,
-      busyRetryMaxMs: o.busyRetryMaxMs,
+      busyRetryMs: o.busyRetryMs,
       maxDurationMs: o.warmupMs,
       afterSellOutMs: 0,
       isBusy: contender.isBusy,
@@ -201,7 +201,7 @@ async function measureContender(
     connections,
     readsPerAttempt: o.readsPerAttempt,
     resendRatio: o.resendRatio,
-    busyRetryMaxMs: o.busyRetryMaxMs,
+    busyRetryMs: o.busyRetryMs,
     maxDurationMs: o.maxSaleMs,
     afterSellOutMs: o.afterSellOutMs,
     isBusy: contender.isBusy,

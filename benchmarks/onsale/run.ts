@@ -7,7 +7,7 @@
  *   npm run bench:onsale                 # 200 and 1,000 connections
  *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes)
  *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
- *            --steady-seconds=10 --only=seedDesign,ours --out=<dir> --allow-pending
+ *            --steady-seconds=10 --busy-retry-ms=20 --only=seedDesign,ours --out=<dir> --allow-pending
  *
  * Exit code: 1 if ours oversold, sold twice under one Idempotency-Key, refused a buyer while seats
  * remained, acknowledged an uncommitted sale or broke I1; 2 if ours could not run (pending) and
@@ -38,6 +38,7 @@ const options: OnSaleOptions = {
   afterSellOutMs: num('after-sellout-seconds', quick ? 3 : 5) * 1000,
   steadyMs: num('steady-seconds', quick ? 5 : 10) * 1000,
   warmupMs: num('warmup-seconds', quick ? 1 : 2) * 1000,
+  busyRetryMs: num('busy-retry-ms', DEFAULTS.busyRetryMs),
   contenders: (value('only') ?? 'seedDesign,ours').split(',') as OnSaleOptions['contenders'],
   log: (line) => {
     if (tty) process.stderr.write('\r\x1b[K')
@@ -71,7 +72,7 @@ const meta = {
     quantity: '1–4',
     readsPerAttempt: options.readsPerAttempt,
     resendRatio: options.resendRatio,
-    busyRetryMaxMs: options.busyRetryMaxMs,
+    busyRetryMs: options.busyRetryMs,
     afterSellOutMs: options.afterSellOutMs,
     maxSaleMs: options.maxSaleMs,
     steadyMs: options.steadyMs,
