@@ -65,6 +65,7 @@ DB_PASSWORD="$(echo "$DB_SECRET" | jq -r .password)"
 REDIS_TOKEN="$(secret '${input.redisSecretArn}')"
 JWT_SECRET="$(secret '${input.jwtSecretArn}')"
 
+# ssl=Amazon RDS: mysql2's TLS profile with the RDS CA bundle (the cluster requires TLS).
 umask 077
 mkdir -p /etc/ticketing
 cat > /etc/ticketing/app.env <<ENV
@@ -72,8 +73,8 @@ PORT=${input.appPort}
 NODE_ENV=production
 AUTH_MODE=jwt
 JWT_SECRET=$JWT_SECRET
-DATABASE_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseHost}:${input.databasePort}/${input.databaseName}?ssl=true
-DATABASE_READER_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseReaderHost}:${input.databasePort}/${input.databaseName}?ssl=true
+DATABASE_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
+DATABASE_READER_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseReaderHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
 REDIS_URL=rediss://:$(urlencode "$REDIS_TOKEN")@${input.redisHost}:${input.redisPort}
 CLOUDWATCH_NAMESPACE=${input.cloudwatchNamespace}
 AWS_REGION=$REGION

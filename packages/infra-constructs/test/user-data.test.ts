@@ -61,7 +61,7 @@ describe('user data', () => {
     expect(lines.REDIS_URL).toBe(`rediss://:$(urlencode "$REDIS_TOKEN")@${redis}:6379`)
     const writer = ref(json, 'aws_rds_cluster', 'cluster', 'endpoint')
     expect(lines.DATABASE_URL).toBe(
-      `mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${writer}:3306/ticketing?ssl=true`,
+      `mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${writer}:3306/ticketing?ssl=Amazon%20RDS`,
     )
     expect(lines.SQS_QUEUE_URL).toBe(ref(json, 'aws_sqs_queue', 'messaging_queue', 'url'))
   })
