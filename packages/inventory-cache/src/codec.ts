@@ -24,16 +24,21 @@ export function deepFreeze<T>(value: T): T {
   return value
 }
 
+/** Counter names the Lua side can rewrite safely (no separators of the value format). */
+const COUNTER_NAME = /^[A-Za-z0-9_$.-]+$/
+
 /**
- * Serialises a loader result: the JSON payload, plus every top-level safe integer as its own
- * hash field (`f:<name>`) so `applyDelta` can HINCRBY it in place.
+ * Serialises a loader result: the JSON payload, plus every top-level safe integer as a counter
+ * ("name:int,...") so `applyDelta` can rewrite it in place.
  */
-export function encodeValue(value: object): { json: string; counters: string[] } {
+export function encodeValue(value: object): { json: string; counters: string } {
   const json = JSON.stringify(value)
-  const counters: string[] = []
+  let counters = ''
   if (!Array.isArray(value)) {
     for (const [name, v] of Object.entries(value)) {
-      if (typeof v === 'number' && Number.isSafeInteger(v)) counters.push(`f:${name}`, String(v))
+      if (typeof v === 'number' && Number.isSafeInteger(v) && COUNTER_NAME.test(name)) {
+        counters += `${counters === '' ? '' : ','}${name}:${v}`
+      }
     }
   }
   return { json, counters }
@@ -48,50 +53,34 @@ export function normalise(json: string): object {
   return deepFreeze(JSON.parse(json) as object)
 }
 
-/** Decodes the flat HGETALL reply of the value hash; `undefined` when the hash is absent. */
-export function decodeHash(key: string, flat: unknown): StoredValue | undefined {
-  if (!Array.isArray(flat) || flat.length === 0) return undefined
+/** Decodes the value string (see scripts.ts for the format); `undefined` when absent. */
+export function decodeValue(key: string, raw: unknown): StoredValue | undefined {
+  if (raw === null || raw === undefined || raw === false) return undefined
   try {
-    let json: string | undefined
-    let freshUntil = 0
-    let graceUntil = 0
-    let loaderMs = 0
-    let version = 0
-    let negative = false
-    let counters: Array<[string, number]> | undefined
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const field = String(flat[i])
-      const raw = String(flat[i + 1])
-      switch (field) {
-        case 'd':
-          json = raw
-          break
-        case 'e':
-          freshUntil = Number(raw)
-          break
-        case 'g':
-          graceUntil = Number(raw)
-          break
-        case 'c':
-          loaderMs = Number(raw)
-          break
-        case 'r':
-          version = Number(raw)
-          break
-        case 'n':
-          negative = raw === '1'
-          break
-        default:
-          if (field.startsWith('f:')) {
-            counters ??= []
-            counters.push([field.slice(2), Number(raw)])
-          }
+    const s = String(raw)
+    const fields: string[] = []
+    let pos = 0
+    for (let i = 0; i < 7; i++) {
+      const bar = s.indexOf('|', pos)
+      if (bar < 0) throw new Error('truncated header')
+      fields.push(s.slice(pos, bar))
+      pos = bar + 1
+    }
+    if (fields[0] !== 'IC1') throw new Error(`unknown format ${fields[0]}`)
+    const freshUntil = Number(fields[1])
+    const graceUntil = Number(fields[2])
+    const loaderMs = Number(fields[3])
+    const version = Number(fields[4])
+    const negative = fields[5] === '1'
+    if (negative) return { value: undefined, negative, freshUntil, graceUntil, loaderMs, version }
+    const parsed = JSON.parse(s.slice(pos)) as Record<string, unknown>
+    const counters = fields[6]!
+    if (counters !== '') {
+      for (const pair of counters.split(',')) {
+        const colon = pair.lastIndexOf(':')
+        parsed[pair.slice(0, colon)] = Number(pair.slice(colon + 1))
       }
     }
-    if (negative) return { value: undefined, negative, freshUntil, graceUntil, loaderMs, version }
-    if (json === undefined) throw new Error('no payload field')
-    const parsed = JSON.parse(json) as Record<string, unknown>
-    if (counters) for (const [name, n] of counters) parsed[name] = n
     return { value: deepFreeze(parsed), negative, freshUntil, graceUntil, loaderMs, version }
   } catch (error) {
     throw new DecodeError(key, error)

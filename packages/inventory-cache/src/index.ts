@@ -18,7 +18,6 @@ export {
   FILL_SCRIPT,
   INVALIDATE_SCRIPT,
   LEASE_SCRIPT,
-  READ_SCRIPT,
   RELEASE_SCRIPT,
 } from './scripts.js'
 export type { InventoryCache } from './types.js'

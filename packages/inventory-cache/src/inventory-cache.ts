@@ -68,6 +68,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   /** In-process single flight: at most one load per key. */
   readonly #flights = new Map<string, Flight>()
   /** In-process dedupe of L2 reads, so 300 concurrent misses cost one round trip. */
+  readonly #gets = new Map<string, Promise<StoredValue | undefined>>()
   readonly #reads = new Map<string, Promise<Read>>()
   /** Invalidations that could not reach Redis, replayed when the circuit closes. */
   readonly #pending = new Set<string>()
@@ -148,7 +149,26 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     checkMs('maxStaleMs', options?.maxStaleMs, 0)
     checkMs('ttlMs', options?.ttlMs, 1)
     const ttl = options?.ttlMs ?? this.#o.ttlMs
-    if (this.#l2 === undefined) return (await this.#loadLocal(key, loader)).value as T | undefined
+    const l2 = this.#l2
+    if (l2 === undefined) return (await this.#loadLocal(key, loader)).value as T | undefined
+    if (l2.clock.now() !== undefined) {
+      // The hit path: one GET, freshness judged by the learnt server clock. Anything else (absent,
+      // expired, clock unknown) goes through LEASE, which decides by the server's own TIME.
+      let stored: StoredValue | undefined
+      try {
+        stored = await this.#get(key)
+      } catch (error) {
+        this.#report(error)
+        return (await this.#loadLocal(key, loader)).value as T | undefined
+      }
+      const serverNow = l2.clock.now() ?? Number.POSITIVE_INFINITY
+      if (stored !== undefined && stored.freshUntil > serverNow) {
+        this.#storeL1(key, stored, serverNow)
+        if (this.listenerCount('hit') > 0) this.emit('hit', { key, tier: 'l2' })
+        if (this.#xfetch(stored, serverNow)) this.#background(key, loader, ttl, 'xfetch')
+        return stored.value as T | undefined
+      }
+    }
     let read: Read
     try {
       read = await this.#read(key, loader, ttl)
@@ -202,17 +222,15 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     }
     if (toRead.length === 0) return result
 
-    // L2: one READ per key, issued together (the values are hashes, so MGET cannot read them;
-    // on a single node ioredis writes them as one pipelined batch, on Cluster one per node).
-    const reads = await Promise.all(
-      toRead.map((key) =>
-        this.#l2 === undefined
-          ? undefined
-          : this.#l2.read(key).catch((error: unknown): undefined => {
-              this.#report(error)
-            }),
-      ),
-    )
+    // L2: one MGET of values and versions (one per key on Cluster, issued together).
+    let reads: Array<L2Read | undefined> = []
+    if (this.#l2 !== undefined) {
+      try {
+        reads = await this.#l2.readMany(toRead)
+      } catch (error) {
+        this.#report(error) // Redis unreachable: every key goes to the loader, kept in L1 only
+      }
+    }
     const waits: Array<Promise<void>> = []
     const missing: string[] = []
     const versions = new Map<string, number | undefined>()
@@ -318,10 +336,22 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
 
   // ---- read path ---------------------------------------------------------------------------
 
+  #get(key: string): Promise<StoredValue | undefined> {
+    const existing = this.#gets.get(key)
+    if (existing !== undefined) return existing
+    const promise = this.#l2!.get(key)
+    this.#gets.set(key, promise)
+    const clear = () => {
+      if (this.#gets.get(key) === promise) this.#gets.delete(key)
+    }
+    promise.then(clear, clear)
+    return promise
+  }
+
   /**
-   * The L2 read of getOrLoad, deduped in-process. One round trip returns the value and, when it
-   * is not fresh, takes the fill lease; the read that takes it starts the load at once, so a
-   * miss + fill costs two round trips (read-and-lease, fill).
+   * The LEASE read of getOrLoad, deduped in-process. One round trip returns the value and, when it
+   * is not fresh, takes the fill lease; the read that takes it starts the load at once. A miss +
+   * fill is GET, LEASE, FILL (LEASE, FILL while the server clock offset is unknown).
    */
   #read(key: string, loader: Loader, ttl: number): Promise<Read> {
     const existing = this.#reads.get(key)
@@ -497,7 +527,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     checkLoaded(key, loaded)
     const negative = loaded === undefined
     let json = ''
-    let counters: string[] = []
+    let counters = ''
     let value: object | undefined
     if (!negative) {
       ;({ json, counters } = encodeValue(loaded))
@@ -554,6 +584,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   #supersede(key: string, dropL1 = true): void {
     const flight = this.#flights.get(key)
     if (flight !== undefined) flight.superseded = true
+    this.#gets.delete(key)
     this.#reads.delete(key)
     if (dropL1) this.#l1.delete(key)
   }
@@ -614,6 +645,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     if (a < 0 || b < 0 || message.slice(0, a) === this.#instance) return
     const version = Number(message.slice(a + 1, b))
     const key = message.slice(b + 1)
+    this.#gets.delete(key)
     this.#reads.delete(key)
     if (this.#l1.invalidate(key, version, Date.now())) {
       this.#emit('invalidate', { key, version, source: 'remote' })

@@ -1,6 +1,6 @@
 import type { Cluster, Redis } from 'ioredis'
 import { type BreakerState, CircuitBreaker } from './breaker.js'
-import { decodeHash, type StoredValue } from './codec.js'
+import { decodeValue, type StoredValue } from './codec.js'
 import { CircuitOpenError, InventoryCacheError, RedisCommandError, RedisTimeoutError } from './errors.js'
 import type { ResolvedOptions } from './options.js'
 import { type Script, scripts } from './scripts.js'
@@ -25,11 +25,40 @@ export interface LeaseRead extends L2Read {
 }
 
 /**
+ * The Redis server clock as seen from this process: the offset is learnt from the TIME that
+ * LEASE and FILL return (NTP-style, keeping the sample with the shortest round trip). It lets a
+ * plain GET judge freshness by server time, within ±rtt/2. Samples older than a minute are not
+ * trusted: the next read then goes through LEASE, which re-learns it.
+ */
+export class ServerClock {
+  #offset = 0
+  #rtt = Number.POSITIVE_INFINITY
+  #at = Number.NEGATIVE_INFINITY
+
+  observe(serverNow: number, sentAt: number, receivedAt: number): void {
+    const rtt = receivedAt - sentAt
+    if (!Number.isFinite(serverNow) || rtt < 0) return
+    if (rtt <= this.#rtt || receivedAt - this.#at > 10_000) {
+      this.#offset = serverNow - (sentAt + receivedAt) / 2
+      this.#rtt = rtt
+      this.#at = receivedAt
+    }
+  }
+
+  /** Estimated server ms now, or undefined when the offset is unknown or too old. */
+  now(local = Date.now()): number | undefined {
+    if (local - this.#at > 60_000) return undefined
+    return local + this.#offset
+  }
+}
+
+/**
  * L2: the Redis side of the cache. Every call goes through the circuit breaker and the
  * per-command timeout, and every step is one of the named scripts in scripts.ts.
  */
 export class RedisTier {
   readonly breaker: CircuitBreaker
+  readonly clock = new ServerClock()
 
   constructor(
     readonly redis: Redis | Cluster,
@@ -48,30 +77,59 @@ export class RedisTier {
     return [`${tag}:v`, `${tag}:ver`, `${tag}:lease`]
   }
 
-  #decode(key: string, flat: unknown): StoredValue | undefined {
+  #decode(key: string, raw: unknown): StoredValue | undefined {
     try {
-      return decodeHash(key, flat)
+      return decodeValue(key, raw)
     } catch (error) {
       this.report(error) // a foreign or corrupt value: treat as absent; the next fill overwrites it
       return undefined
     }
   }
 
-  async read(key: string): Promise<L2Read> {
-    const [v, ver] = this.keys(key)
-    const [now, version, flat] = (await this.#call(scripts.read, [v, ver], [])) as [number, string, unknown]
-    return { now: Number(now), version: Number(version), stored: this.#decode(key, flat) }
+  /** The L2 hit path: one plain GET (freshness is judged by the caller with `clock`). */
+  async get(key: string): Promise<StoredValue | undefined> {
+    const raw = await this.#guard(() => (this.redis as Redis).get(this.keys(key)[0]))
+    return this.#decode(key, raw)
+  }
+
+  /**
+   * getMany's read: values and versions of all keys. One MGET on a single node; on Cluster one
+   * MGET per key (value and version share a slot), issued together.
+   */
+  async readMany(keys: string[]): Promise<L2Read[]> {
+    if (this.clock.now() === undefined) {
+      const sentAt = Date.now()
+      const [sec, usec] = await this.#guard(() => (this.redis as Redis).time())
+      this.clock.observe(Number(sec) * 1000 + Math.floor(Number(usec) / 1000), sentAt, Date.now())
+    }
+    const pairs = keys.map((k) => this.keys(k).slice(0, 2) as [string, string])
+    let replies: Array<string | null>
+    if ((this.redis as Cluster).isCluster) {
+      const each = await Promise.all(pairs.map((p) => this.#guard(() => (this.redis as Cluster).mget(...p))))
+      replies = each.flat()
+    } else {
+      replies = await this.#guard(() => (this.redis as Redis).mget(...pairs.flat()))
+    }
+    const now = this.clock.now() ?? Date.now()
+    return keys.map((key, i) => ({
+      now,
+      stored: this.#decode(key, replies[2 * i]),
+      version: Number(replies[2 * i + 1] ?? 0),
+    }))
   }
 
   async lease(key: string, token: string, mode: 'lease' | 'force' | 'peek'): Promise<LeaseRead> {
+    const sentAt = Date.now()
     const reply = (await this.#call(scripts.lease, this.keys(key), [
       token,
       this.o.leaseTtlMs,
       mode,
     ])) as unknown[]
+    const now = Number(reply[1])
+    this.clock.observe(now, sentAt, Date.now())
     return {
       status: Number(reply[0]) as LeaseStatus,
-      now: Number(reply[1]),
+      now,
       version: Number(reply[2]),
       stored: this.#decode(key, reply[3]),
       leaseTtl: Number(reply[4] ?? 0),
@@ -89,10 +147,11 @@ export class RedisTier {
       graceMs: number
       loaderMs: number
       negative: boolean
-      counters: string[]
+      counters: string
     },
   ): Promise<{ written: boolean; current: number }> {
-    const [written, current] = (await this.#call(scripts.fill, this.keys(key), [
+    const sentAt = Date.now()
+    const [written, current, now] = (await this.#call(scripts.fill, this.keys(key), [
       args.version,
       args.token,
       args.json,
@@ -101,8 +160,9 @@ export class RedisTier {
       Math.round(args.loaderMs),
       args.negative ? 1 : 0,
       this.o.versionTtlMs,
-      ...args.counters,
-    ])) as [number, string]
+      args.counters,
+    ])) as [number, string, number]
+    this.clock.observe(Number(now), sentAt, Date.now())
     return { written: Number(written) === 1, current: Number(current) }
   }
 
@@ -156,11 +216,15 @@ export class RedisTier {
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
   }
 
-  /** Every Redis call: through the breaker, with the per-command timeout. */
-  async #call(script: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
+  /** Every Redis script call: through the breaker, with the per-command timeout. */
+  #call(script: Script, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return this.#guard(() => script.run(this.redis, keys, args))
+  }
+
+  async #guard<T>(command: () => Promise<T>): Promise<T> {
     if (!this.breaker.allow()) throw new CircuitOpenError()
     try {
-      const result = await this.withTimeout(script.run(this.redis, keys, args))
+      const result = await this.withTimeout(command())
       this.breaker.success()
       return result
     } catch (error) {

@@ -189,6 +189,23 @@ describe.each(redisTopologies(['single', 'cluster']))('inventory cache on $name'
     })
   })
 
+  it('keeps any JSON intact through fills and deltas (separators, empty arrays, big numbers)', async () => {
+    const cache = make({ l1: { maxEntries: 0 } })
+    const row = { name: 'a|b,c:d\n|', tags: [], big: 2 ** 60, 'odd|key': 3, availableSeats: 7, neg: -4 }
+    const expected = JSON.parse(JSON.stringify(row))
+    expect(await cache.getOrLoad('json', async () => row)).toEqual(expected)
+    expect(await cache.applyDelta('json', 'neg', -1)).toBe(true)
+    expect(await cache.applyDelta('json', 'availableSeats', 2)).toBe(true)
+    expect(await cache.getOrLoad('json', async () => undefined)).toEqual({
+      ...expected,
+      neg: -5,
+      availableSeats: 9,
+    })
+    // 'odd|key' is an integer but its name cannot be a counter: the key is invalidated instead.
+    expect(await cache.applyDelta('json', 'odd|key', 1)).toBe(false)
+    expect(await cache.getOrLoad('json', async () => ({ reloaded: true }))).toEqual({ reloaded: true })
+  })
+
   it('applies a delta exactly once with a row-version guard', async () => {
     const namespace = uniquePrefix('ic')
     const cache = make({ namespace, l1: { maxEntries: 0 } })
@@ -211,10 +228,13 @@ describe.each(redisTopologies(['single', 'cluster']))('inventory cache on $name'
     const cache = make({ l1: { maxEntries: 0 } })
     await cache.getOrLoad('a', async () => ({ id: 'a' }))
     const slow = gate()
+    const bStarted = gate()
     const inflight = cache.getOrLoad('b', async () => {
+      bStarted.open()
       await slow.opened
       return { id: 'b' }
     })
+    await bStarted.opened // 'b' is being loaded by this process when getMany asks for it
     const calls: string[][] = []
     const loader = async (missing: string[]) => {
       calls.push([...missing].sort())

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createInventoryCache, InvalidOptionsError } from '../src/index.js'
 import { L1Cache } from '../src/l1.js'
+import { ServerClock } from '../src/redis-tier.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -67,6 +68,20 @@ describe('L1 (LRU)', () => {
     expect(l1.set('k', { v: 1 }, 1, 1)).toBe(false) // a slow read of version 1
     expect(l1.set('k', { v: 2 }, 2, 1)).toBe(true)
     expect(l1.get('k', 2)?.value).toEqual({ v: 2 })
+  })
+})
+
+describe('ServerClock', () => {
+  it('learns the offset from the shortest round trip and forgets it after a minute', () => {
+    const clock = new ServerClock()
+    expect(clock.now(1_000)).toBeUndefined()
+    clock.observe(10_050, 1_000, 1_100) // rtt 100: offset 9_000
+    expect(clock.now(2_000)).toBe(11_000)
+    clock.observe(10_000, 1_000, 1_010) // rtt 10, more precise: offset 8_995
+    expect(clock.now(2_000)).toBe(10_995)
+    clock.observe(50_000, 1_020, 1_500) // a slow sample does not replace a recent precise one
+    expect(clock.now(2_000)).toBe(10_995)
+    expect(clock.now(1_010 + 60_001)).toBeUndefined()
   })
 })
 
