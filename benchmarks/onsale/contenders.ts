@@ -47,8 +47,17 @@ async function waitHttp(origin: string, path: string, proc: Spawned, what: strin
   })
 }
 
+/**
+ * With ONSALE_CPU_PROF=<dir>, the servers under test write a V8 CPU profile there when they stop
+ * (`npm run bench:onsale -- --cpu-prof`); profile-summary.ts prints where their time went.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.ONSALE_CPU_PROF
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []
+}
+
 function tsxArgs(script: string): string[] {
-  return ['--import', 'tsx', join(here, script)]
+  return [...profileArgs(), '--import', 'tsx', join(here, script)]
 }
 
 export async function startCeiling(): Promise<RunningServer> {
@@ -138,7 +147,7 @@ export async function startOurs(mariaDbUrl: string): Promise<RunningContender> {
   const databaseUrl = await createDatabase(mariaDbUrl, 'ours')
   const redis = await startRedis()
   const port = await freePort()
-  const proc = spawnServer(process.execPath, [entry.path], {
+  const proc = spawnServer(process.execPath, [...profileArgs(), entry.path], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -7,14 +7,15 @@
  *   npm run bench:onsale                 # 200 and 1,000 connections
  *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes)
  *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
- *            --steady-seconds=10 --busy-retry-ms=20 --only=seedDesign,ours --out=<dir> --allow-pending
+ *            --steady-seconds=10 --busy-retry-ms=500 --only=seedDesign,ours --out=<dir> --allow-pending
+ *            --cpu-prof[=dir]  (V8 profiles of the servers; summarise with onsale/profile-summary.ts)
  *
  * Exit code: 1 if ours oversold, sold twice under one Idempotency-Key, refused a buyer while seats
  * remained, acknowledged an uncommitted sale or broke I1; 2 if ours could not run (pending) and
  * --allow-pending was not given.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, totalmem } from 'node:os'
+import { cpus, tmpdir, totalmem } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULTS, isMeasured, type OnSaleOptions, runOnSale } from './bench.js'
@@ -28,6 +29,12 @@ const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.sp
 const num = (name: string, fallback: number) => (value(name) === undefined ? fallback : Number(value(name)))
 
 const quick = flag('quick')
+// --cpu-prof[=dir]: the servers under test write V8 CPU profiles (see profile-summary.ts).
+const cpuProf = args.find((a) => a === '--cpu-prof' || a.startsWith('--cpu-prof='))
+if (cpuProf)
+  process.env.ONSALE_CPU_PROF = cpuProf.includes('=')
+    ? cpuProf.split('=')[1]
+    : join(tmpdir(), 'onsale-profiles')
 const tty = process.stderr.isTTY
 let lastProgress = 0
 const options: OnSaleOptions = {
