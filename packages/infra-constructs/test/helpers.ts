@@ -1,7 +1,7 @@
 // Shared synth helpers: build a TicketingStack in a fresh Testing app, synthesize once, and query
 // the resolved JSON by resource type.
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js'
-import { TerraformStack, Testing } from 'cdktf'
+import { TerraformDataSource, TerraformResource, TerraformStack, Testing } from 'cdktf'
 import { TicketingStack, type TicketingStackProps } from '../src/index.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON is untyped; tests index into it freely
@@ -105,4 +105,26 @@ export function unresolvedReferences(json: Json): string[] {
 /** Counts `${...}` expressions (so a walker test can prove it looked at something). */
 export function countReferences(json: Json): number {
   return JSON.stringify(json).match(/\$\{/g)?.length ?? 0
+}
+
+/**
+ * Every `${aws_x.name.attr}` whose attribute the provider class does not expose (a typo such as
+ * `arn_sufix`, or an attribute of the wrong resource type): looked up on the construct itself,
+ * attribute snake_case → getter camelCase.
+ */
+export function unknownAttributes(stack: TerraformStack, json: Json): string[] {
+  const byAddress = new Map<string, object>()
+  for (const c of stack.node.findAll()) {
+    if (c instanceof TerraformResource) byAddress.set(`${c.terraformResourceType}.${c.friendlyUniqueId}`, c)
+    else if (c instanceof TerraformDataSource)
+      byAddress.set(`data.${c.terraformResourceType}.${c.friendlyUniqueId}`, c)
+  }
+  const bad = new Set<string>()
+  const text = JSON.stringify({ resource: json.resource, data: json.data, output: json.output })
+  for (const m of text.matchAll(/(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.[\w-]+)\.([a-z0-9_]+)/g)) {
+    const target = byAddress.get(m[1]!)
+    const getter = m[2]!.replace(/_([a-z0-9])/g, (_, ch: string) => ch.toUpperCase())
+    if (!target || !(getter in target)) bad.add(`${m[1]}.${m[2]}`)
+  }
+  return [...bad].sort()
 }

@@ -10,12 +10,15 @@ import {
   ref,
   resources,
   synthTicketing,
+  unknownAttributes,
   unresolvedReferences,
 } from './helpers.js'
 
 let json: Json
+let built: ReturnType<typeof synthTicketing>
 beforeAll(() => {
-  json = synthTicketing().json
+  built = synthTicketing()
+  json = built.json
 })
 
 describe('TicketingStack defaults', () => {
@@ -23,6 +26,8 @@ describe('TicketingStack defaults', () => {
     expect(checkTicketingPolicies(json)).toEqual([])
     expect(countReferences(json)).toBeGreaterThan(150)
     expect(unresolvedReferences(json)).toEqual([])
+    // ...and every attribute read off them exists on that resource type.
+    expect(unknownAttributes(built.stack, json)).toEqual([])
   })
 
   it('network: VPC, 3 tiers x 2 AZs, IGW, NAT per AZ, isolated DB subnets, flow logs', () => {

@@ -2,7 +2,18 @@
 // Each variant is synthesized once, and the reference walker runs on every one.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { checkTicketingPolicies, INTERFACE_ENDPOINTS } from '../src/index.js'
-import { type Json, named, only, ref, resources, synthTicketing, unresolvedReferences } from './helpers.js'
+import {
+  buildStack,
+  type Json,
+  named,
+  only,
+  ref,
+  resources,
+  synthJson,
+  synthTicketing,
+  unknownAttributes,
+  unresolvedReferences,
+} from './helpers.js'
 
 const CERT = 'arn:aws:acm:ap-northeast-2:123456789012:certificate/abc'
 const WAF = 'arn:aws:wafv2:ap-northeast-2:123456789012:regional/webacl/tk/abc'
@@ -125,5 +136,16 @@ describe('reference walker', () => {
       },
     }
     expect(unresolvedReferences(json)).toEqual(['aws_ami.gone', `bare ${dollar}{HOME}`, 'var.nope'])
+  })
+
+  it('catches an attribute the resource type does not have', () => {
+    const { stack, ticketing } = buildStack()
+    const alb = ticketing.loadBalancer.alb
+    const dollar = '$'
+    ticketing.monitoring.alarms[0]!.addOverride(
+      'alarm_description',
+      `${dollar}{${alb.terraformResourceType}.${alb.friendlyUniqueId}.arn_sufix}`,
+    )
+    expect(unknownAttributes(stack, synthJson(stack))).toEqual([`aws_lb.${alb.friendlyUniqueId}.arn_sufix`])
   })
 })
