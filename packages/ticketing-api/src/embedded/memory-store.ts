@@ -29,7 +29,7 @@ export function createMemoryStore(): Store {
   const reservations = new Map<string, ReservationRecord>()
   const byUser = new Map<string, ReservationRecord[]>()
   const idem = new Map<string, IdemEntry>()
-  const tokens = new Map<number, Set<number>>()
+  const holds = new Set<string>()
   let nextEventId = 1
   const idemKey = (ref: Pick<IdempotencyRef, 'scope' | 'key'>) => `${ref.scope}\u0000${ref.key}`
   const copy = <T extends object>(o: T): T => ({ ...o })
@@ -91,15 +91,14 @@ export function createMemoryStore(): Store {
           .reduce((a, x) => a + x.quantity, 0)
         held.set(r.userId, sum)
       }
-      const used = tokens.get(eventId) ?? new Set<number>()
-      tokens.set(eventId, used)
+      for (const r of batch)
+        if (holds.has(r.holdId)) throw new Error(`hold ${r.holdId} was already committed`)
       const { decisions, taken } = allocate(event.availableSeats, batch, held)
       event.availableSeats -= taken
       return decisions.map((d, i): CommitOutcome => {
         if (!d.ok) return d
         const p = batch[i]!
-        if (used.has(p.token)) throw new Error(`fencing token ${p.token} already used for event ${eventId}`)
-        used.add(p.token)
+        holds.add(p.holdId)
         const record: ReservationRecord = {
           reservationId: p.reservationId,
           eventId,

@@ -22,12 +22,15 @@ CREATE TABLE IF NOT EXISTS reservations (
   user_id VARCHAR(100) NOT NULL,
   quantity INT UNSIGNED NOT NULL,
   status ENUM('CONFIRMED', 'CANCELLED') NOT NULL DEFAULT 'CONFIRMED',
-  -- Fencing token of the seat-lock hold that admitted this sale: one hold, one row.
+  -- The seat-lock hold that admitted this sale: one hold, at most one row (a retried or
+  -- duplicated commit of the same hold fails). Hold ids are random, so they stay unique even
+  -- after Redis lost its data and restarted its fencing counters; the token is kept for audit.
+  hold_id VARCHAR(191) NOT NULL,
   hold_token BIGINT UNSIGNED NOT NULL,
   reservation_time DATETIME(3) NOT NULL,
   cancelled_at DATETIME(3) NULL,
   PRIMARY KEY (id),
-  UNIQUE KEY reservations_hold (event_id, hold_token),
+  UNIQUE KEY reservations_hold (hold_id),
   KEY reservations_user (user_id, reservation_time),
   KEY reservations_event_user (event_id, user_id, status),
   CONSTRAINT reservations_event FOREIGN KEY (event_id) REFERENCES events (id)

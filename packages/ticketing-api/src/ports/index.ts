@@ -58,7 +58,8 @@ export interface PendingReservation {
   reservationId: string
   userId: string
   quantity: number
-  /** Fencing token of the admission hold; unique per event in the DB. */
+  /** The admission hold: its id is unique in the DB (one hold, one sale); token for audit. */
+  holdId: string
   token: number
   /** Effective per-user limit for this event, or null for none. */
   limit: number | null

@@ -132,11 +132,11 @@ const RESERVATION_SELECT = `SELECT r.id, r.event_id, e.event_name, r.user_id, r.
 
 export function createReservationsRepository(db: Db) {
   return {
-    /** One multi-row INSERT per batch; UNIQUE (event_id, hold_token) fences each hold to one sale. */
+    /** One multi-row INSERT per batch; UNIQUE (hold_id) fences each hold to one sale. */
     async insertMany(eventId: number, rows: PendingReservation[]): Promise<void> {
       if (rows.length === 0) return
       await db.query(
-        'INSERT INTO reservations (id, event_id, user_id, quantity, status, hold_token, reservation_time) VALUES ?',
+        'INSERT INTO reservations (id, event_id, user_id, quantity, status, hold_id, hold_token, reservation_time) VALUES ?',
         [
           rows.map((r) => [
             r.reservationId,
@@ -144,6 +144,7 @@ export function createReservationsRepository(db: Db) {
             r.userId,
             r.quantity,
             'CONFIRMED',
+            r.holdId,
             r.token,
             r.reservationTime,
           ]),

@@ -48,7 +48,7 @@ export function createOnSale(options: OnSaleOptions) {
     onBatch: (size) => metrics.observe('DbBatchSize', size),
     commit: async (eventId, items) => {
       // A hold past its deadline may already be back on sale: never commit it (fencing by time;
-      // the DB's unique (event_id, hold_token) fences a hold from being committed twice).
+      // the DB's unique hold_id fences a hold from being committed twice).
       const now = Date.now()
       const live = items.filter((i) => i.hold.validUntil > now)
       const outcomes = live.length > 0 ? await store.commitReservations(eventId, live) : []
@@ -120,6 +120,7 @@ export function createOnSale(options: OnSaleOptions) {
         reservationId: randomUUID(),
         userId: input.userId,
         quantity: input.quantity,
+        holdId: hold.id,
         token: hold.token,
         limit,
         reservationTime: new Date(),
