@@ -212,7 +212,23 @@ export class QuorumEngine implements Engine {
         )
       },
     )
-    return this.#merge(granted, hold, k.eventId)
+    return this.#fence(k, hold, this.#merge(granted, hold, k.eventId))
+  }
+
+  /**
+   * Fencing on a quorum: the token is the highest INCR among the granting majority, then written
+   * back to every node's counter (a majority must acknowledge) before the hold is returned. Any
+   * later hold's majority overlaps this one, so it draws a larger token — without trusting
+   * clocks. If the write-back cannot reach a majority, the hold is released and the call fails.
+   */
+  async #fence(k: EventKeys, hold: HoldRef, h: NodeHold): Promise<NodeHold> {
+    try {
+      await this.#fanOut('raiseFence', [k.fence, k.holdPrefix + hold.rand], [h.token], SCRIPTS.raiseFence)
+      return h
+    } catch (error) {
+      await this.release(k, hold, '').catch(() => {})
+      throw error
+    }
   }
 
   /**
@@ -232,12 +248,12 @@ export class QuorumEngine implements Engine {
     ttlMs: number,
   ): Promise<NodeHold> {
     const granted = await this.#proposeUnits(k, hold, quantity, 'hold', owner, ttlMs)
-    return this.#merge(granted, hold, k.eventId)
+    return this.#fence(k, hold, this.#merge(granted, hold, k.eventId))
   }
 
   async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
     const granted = await this.#proposeUnits(k, { id: '-', rand: '-' }, units, 'remove', '', 1)
-    return this.#median(granted)
+    return this.#state(k, granted)
   }
 
   async #proposeUnits(
@@ -267,11 +283,10 @@ export class QuorumEngine implements Engine {
       let candidates = majorityFree
       if (majorityFree.length < quantity) {
         if (complete) {
-          // Units free on some nodes but not a majority belong to acquires in flight (or being
-          // rolled back): wait for them to settle before calling it sold out.
-          const inFlux = [...counts.values()].some((c) => c < this.quorum)
-          if (!inFlux || Date.now() >= deadline)
+          const partial = [...counts].filter(([, c]) => c < this.quorum).map(([u]) => u)
+          if (Date.now() >= deadline || !(await this.#inFlux(k, partial))) {
             throw new InsufficientCapacityError(k.eventId, quantity, available)
+          }
           await sleep(2 + randomInt(8))
           continue
         }
@@ -296,6 +311,24 @@ export class QuorumEngine implements Engine {
         await sleep(randomInt(5))
       }
     }
+  }
+
+  /**
+   * Units free on some nodes but not on a majority are either sold to a hold that won on a
+   * majority (the refusing minority still lists them free: settled) or caught between competing
+   * proposals that are being rolled back (in flux: worth waiting for). A unit is in flux when no
+   * single hold owns it on enough nodes to have won, even counting unreachable nodes as its.
+   */
+  async #inFlux(k: EventKeys, units: string[]): Promise<boolean> {
+    if (units.length === 0) return false
+    const results = await Promise.allSettled(this.#nodes.map((c) => c.hmget(k.own, ...units)))
+    const owners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const unreachable = this.#nodes.length - owners.length
+    return units.some((_, i) => {
+      const votes = new Map<string, number>()
+      for (const o of owners) if (o[i]) votes.set(o[i]!, (votes.get(o[i]!) ?? 0) + 1)
+      return Math.max(0, ...votes.values()) + unreachable < this.quorum
+    })
   }
 
   /**
@@ -384,7 +417,26 @@ export class QuorumEngine implements Engine {
         throw new CapacityNotSetError(k.eventId)
       throw this.#quorumFailed(op, replies)
     }
-    return this.#median(ok)
+    return this.#state(k, ok)
+  }
+
+  /**
+   * Capacity as the quorum sees it. Per-node counters differ (a node that refused a winning
+   * proposal still lists those units free), so `available` is the number of units free on a
+   * majority, counted from complete views; `held` is what is left. Above 1,024 free units the
+   * per-node median is used instead (an estimate, exact again near sell-out).
+   */
+  async #state(k: EventKeys, replies: NodeReply[]): Promise<CapacityState> {
+    const median = this.#median(replies)
+    if (median.available > 1_024) return median
+    const views = await this.#fanOut('capacityView', baseKeys(k, '-'), [k.seatPrefix, 'view', 1_024, '-'])
+    const ok = views.filter((v) => v.reply[0] === OK)
+    if (ok.length < this.quorum || !ok.every((v) => Number(v.reply[1]) <= 1_024)) return median
+    const counts = new Map<string, number>()
+    for (const v of ok)
+      for (const u of v.reply.slice(2)) counts.set(String(u), (counts.get(String(u)) ?? 0) + 1)
+    const available = [...counts.values()].filter((c) => c >= this.quorum).length
+    return { ...median, available, held: Math.max(0, median.total - available - median.confirmed) }
   }
 
   /** Counters as the majority sees them: per field, the value a majority is at least/at most at. */

@@ -44,6 +44,17 @@ local function add_units(epoch, n)
   end
   if #batch > 0 then redis.call('SADD', KEYS[4], unpack(batch)) end
 end
+-- Fencing token: INCR, but never below serverTimeMs * 1024. A Redis that lost its data (restart
+-- without persistence, failover to a lagging replica) thus still issues tokens above every one
+-- it issued before, as long as its clock did not go back and it issued < 1024 tokens per ms.
+local function next_token(now)
+  local t = redis.call('INCR', KEYS[2])
+  if t < now * 1024 then
+    t = now * 1024
+    redis.call('SET', KEYS[2], t)
+  end
+  return t
+end
 local function hold_reply()
   local r = redis.call('HGETALL', KEYS[1])
   table.insert(r, 1, 1)
@@ -63,7 +74,7 @@ if #taken > 1 then return taken end
 local exp = now + tonumber(ARGV[4])
 for i = 7, #KEYS do redis.call('SET', KEYS[i], ARGV[2], 'PXAT', exp) end
 -- The fencing token comes from the same atomic step that grants the hold.
-local token = redis.call('INCR', KEYS[2])
+local token = next_token(now)
 redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'seats', 'seats', ARGV[5], 'slots', '[]',
   'qty', #KEYS - 6, 'token', token, 'exp', exp, 'status', 'held')
 redis.call('PEXPIREAT', KEYS[1], exp)
@@ -106,7 +117,7 @@ for _, unit in ipairs(units) do
   redis.call('ZADD', KEYS[5], exp, unit)
   redis.call('HSET', KEYS[6], unit, ARGV[2])
 end
-local token = redis.call('INCR', KEYS[2])
+local token = next_token(now)
 redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'quantity', 'seats', '[]', 'slots', cjson.encode(units),
   'qty', qty, 'token', token, 'exp', exp, 'status', 'held')
 redis.call('PEXPIREAT', KEYS[1], exp)
@@ -197,6 +208,17 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return hold_reply()
 `
 
+/**
+ * Quorum only: raises a node's fencing counter to the token the quorum issued (so any later
+ * majority, which overlaps this one, issues larger tokens) and records that token in the hold,
+ * so every majority reports the same token. KEYS[1] fence, KEYS[2] hold; ARGV[1] token.
+ */
+export const RAISE_FENCE = `
+if (tonumber(redis.call('GET', KEYS[1])) or 0) < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'token', ARGV[1]) end
+return {1}
+`
+
 /** Returns sold seats to sale; seats still under a live hold (they have a TTL) are left alone. */
 export const FREE_SEATS = `
 local freed = 0
@@ -270,5 +292,6 @@ export const SCRIPTS = {
   extend: script('extend', EXTEND),
   confirm: script('confirm', CONFIRM),
   freeSeats: script('freeSeats', FREE_SEATS),
+  raiseFence: script('raiseFence', RAISE_FENCE),
   capacity: script('capacity', CAPACITY),
 } as const

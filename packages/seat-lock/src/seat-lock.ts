@@ -87,11 +87,11 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
       set: async (eventId, total) => {
         await this.#engine.capacity(this.#keys(eventId), 'set', checkInt('total', total, 0, MAX_CAPACITY))
       },
-      add: (eventId, units) =>
+      add: async (eventId, units) =>
         this.#engine.capacity(this.#keys(eventId), 'add', checkInt('units', units, 1, MAX_CAPACITY)),
-      remove: (eventId, units) =>
+      remove: async (eventId, units) =>
         this.#engine.removeUnits(this.#keys(eventId), checkInt('units', units, 1, MAX_CAPACITY)),
-      rebuild: (eventId, available) =>
+      rebuild: async (eventId, available) =>
         this.#engine.capacity(
           this.#keys(eventId),
           'rebuild',
