@@ -145,7 +145,6 @@ export class LoadBalancer extends Construct {
         unhealthyThreshold: 3,
       },
       tags: { Name: `${name}-tg` },
-      lifecycle: { createBeforeDestroy: true },
     })
 
     const forward = [{ type: 'forward', targetGroupArn: this.targetGroup.arn }]

@@ -59,7 +59,8 @@ export class SecurityGroups extends Construct {
 
     const group = (key: string, description: string, extraTags: Record<string, string> = {}) =>
       new SecurityGroup(this, key, {
-        name: `${props.name}-${key}`,
+        // A prefix, not a fixed name: create_before_destroy needs the replacement to coexist.
+        namePrefix: `${props.name}-${key}-`,
         description,
         vpcId: props.vpcId,
         revokeRulesOnDelete: true,
