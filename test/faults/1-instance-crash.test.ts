@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOLD_TTL_MS } from './harness/api.js'
 import { recordResult } from './harness/report.js'
-import { runSale, saleResult } from './harness/sale.js'
+import { expectServiceContract, runSale, saleResult } from './harness/sale.js'
 import { scale } from './harness/scale.js'
 import { type SharedService, startOnSharedServices } from './harness/service.js'
 
@@ -26,7 +26,7 @@ describe('scenario 1: instance crash', () => {
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => urls,
-      totalSeats: scale(2500, 12_000),
+      totalSeats: scale(1000, 8000),
       concurrency: scale(24, 48),
       durationMs: scale(5000, 30_000),
       faultAtMs: scale(2000, 10_000),
@@ -47,6 +47,7 @@ describe('scenario 1: instance crash', () => {
       ),
     )
     expect(outcome.check.violations).toEqual([])
+    expectServiceContract(outcome)
     expect(outcome.check.lost).toBe(0)
     expect(outcome.check.oversold).toBe(0)
     expect(outcome.check.acknowledged).toBeGreaterThan(50)

@@ -2,7 +2,7 @@ import { HOLD_TTL_MS } from './api.js'
 import { firstAckAfter, type LoadResult, type Purchase, purchase, runBuyers } from './buyers.js'
 import { type CheckReport, checkInvariants, readState } from './checker.js'
 import type { ScenarioResult } from './report.js'
-import { sleep } from './scale.js'
+import { FULL, sleep } from './scale.js'
 import { authHeader } from './tokens.js'
 
 /** How often the API rebuilds its Redis counters from MySQL in the fault runs. */
@@ -76,6 +76,8 @@ export interface SaleOutcome {
   timeline?: FaultTimeline
   drain: DrainReport
   check: CheckReport
+  /** Breaches of the "503 + Retry-After while a dependency is down" contract (see unavailableContract). */
+  contract: string[]
   /** Seconds from the repair to the first sale after it. */
   recoverySeconds: number | null
 }
@@ -160,6 +162,7 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
   if (drain.finalCode !== undefined && drain.finalCode !== 'SOLD_OUT') {
     check.violations.push(`after the drain one more seat was answered ${drain.finalCode}, not SOLD_OUT`)
   }
+  const contract = unavailableContract([...load.purchases, ...drain.purchases])
   const ack = timeline ? firstAckAfter(load.purchases, timeline.restoredAt) : undefined
   const recoverySeconds =
     timeline && ack !== undefined ? Math.max(0, (ack - timeline.restoredAt) / 1000) : null
@@ -169,6 +172,7 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
     timeline,
     drain,
     check,
+    contract,
     recoverySeconds: recoverySeconds && round2(recoverySeconds),
   }
 }
@@ -200,9 +204,44 @@ export function saleResult(
     notes: [
       `${outcome.check.totalSeats} seats, ${outcome.check.confirmedSeats} sold`,
       `${outcome.check.unknown} purchases without a definitive answer (${outcome.check.committedUnacked} of them committed)`,
+      outcome.contract.length > 0 ? `503 contract broken: ${outcome.contract.join(' / ')}` : undefined,
       notes,
     ]
       .filter(Boolean)
       .join('; '),
   }
+}
+
+/**
+ * While a dependency is down or slow, the API answers 503 with Retry-After (never a bare 500,
+ * never a 502/504): clients and the ALB can tell "retry shortly" from a bug.
+ */
+export function unavailableContract(purchases: Purchase[]): string[] {
+  const out: string[] = []
+  let bad = 0
+  for (const p of purchases) {
+    for (const a of p.attempts) {
+      if (typeof a.status !== 'number' || a.status < 500) continue
+      if (a.status !== 503 || !a.retryAfter) {
+        bad++
+        if (bad <= 3)
+          out.push(`5xx contract: ${a.status} ${a.code ?? ''} retry-after=${a.retryAfter ?? 'none'}`)
+      }
+    }
+  }
+  if (bad > 3) out.push(`5xx contract: … ${bad} answers in all`)
+  return out
+}
+
+/**
+ * Asserts the 503 contract. A breach already reported as a product bug (`knownBug`) fails only
+ * under FAULTS=full, so that `npm test` stays green while the bug is open; the quick run prints it.
+ */
+export function expectServiceContract(outcome: SaleOutcome, knownBug?: string): void {
+  if (outcome.contract.length === 0) return
+  if (knownBug && !FULL) {
+    console.warn(`known product bug (${knownBug}); fails under FAULTS=full:`, outcome.contract)
+    return
+  }
+  throw new Error(`503 contract broken${knownBug ? ` (${knownBug})` : ''}:\n${outcome.contract.join('\n')}`)
 }

@@ -59,3 +59,37 @@ export async function snapshotTables(databaseUrl: string): Promise<Record<string
     await conn.end()
   }
 }
+
+/**
+ * API processes over servers the scenario owns (a dedicated redis-server, mariadbd, or a proxy
+ * in front of one): the scenario breaks those, never the shared ones.
+ */
+export async function startOnDedicated(options: {
+  count: number
+  redisUrl: string
+  /** A MariaDB server URL; a fresh database is created on it. @default the shared MariaDB */
+  mariaDbUrl?: string
+  env?: Record<string, string>
+}): Promise<SharedService> {
+  const db = await createTestDatabase(options.mariaDbUrl, 'faults')
+  try {
+    const apis = await startApis(options.count, {
+      databaseUrl: db.url,
+      redisUrl: options.redisUrl,
+      keyPrefix: uniquePrefix('faults'),
+      env: options.env,
+    })
+    return {
+      apis,
+      db,
+      baseUrl: apis[0]!.baseUrl,
+      async close() {
+        await stopAll(apis)
+        await db.drop().catch(() => undefined)
+      },
+    }
+  } catch (error) {
+    await db.drop().catch(() => undefined)
+    throw error
+  }
+}
