@@ -2,8 +2,7 @@
 // bentocache getOrSet (memory L1 driver) vs cache-manager wrap (Keyv in-memory store) — with
 // the same Redis L2 behind all three. 100 sequential calls per iteration (a single hit is below
 // the timer's resolution); reported per call.
-import { Bench } from 'tinybench'
-import { factories, isMain, printRows, type Row, rowsFrom } from './subjects.js'
+import { factories, interleaved, isMain, printRows, type Row } from './subjects.js'
 
 const PER_ITERATION = 100
 
@@ -18,15 +17,18 @@ export async function run(): Promise<Row[]> {
     await s.get('event:1', loader)
     await s.get('event:1', loader)
   }
-  const bench = new Bench({ time: 1_500, warmupTime: 300 })
-  for (const s of subjects) {
-    bench.add(s.name, async () => {
-      for (let i = 0; i < PER_ITERATION; i++) await s.get('event:1', loader)
-    })
-  }
-  await bench.run()
+  const rows = await interleaved(
+    'L1 hit',
+    subjects.map((s) => ({
+      name: s.name,
+      fn: async () => {
+        for (let i = 0; i < PER_ITERATION; i++) await s.get('event:1', loader)
+      },
+    })),
+    { perIteration: PER_ITERATION },
+  )
   await Promise.all(subjects.map((s) => s.close()))
-  return rowsFrom('L1 hit', bench.tasks, PER_ITERATION)
+  return rows
 }
 
 if (isMain(import.meta.url)) printRows(await run())

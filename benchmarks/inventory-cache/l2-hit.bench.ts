@@ -2,8 +2,7 @@
 // script) vs bentocache getOrSet (L2-only store, ioredis GET) vs cache-manager wrap (@keyv/redis
 // GET), on the same Redis. Two shapes: one call in flight (latency), and 64 different keys in
 // flight at once (throughput, as a busy API process sees it).
-import { Bench } from 'tinybench'
-import { factories, isMain, printRows, type Row, rowsFrom } from './subjects.js'
+import { factories, interleaved, isMain, printRows, type Row } from './subjects.js'
 
 const PARALLEL = 64
 
@@ -17,22 +16,17 @@ export async function run(): Promise<Row[]> {
   const loader = async () => ({ eventId: 1, eventName: 'Gala', totalSeats: 500, availableSeats: 420 })
   for (const s of subjects) for (const k of keys) await s.get(k, loader)
 
-  const serial = new Bench({ time: 1_500, warmupTime: 300 })
-  for (const s of subjects) serial.add(s.name, () => s.get('event:0', loader) as Promise<unknown>)
-  await serial.run()
-
-  const parallel = new Bench({ time: 1_500, warmupTime: 300 })
-  for (const s of subjects) {
-    parallel.add(s.name, async () => {
-      await Promise.all(keys.map((k) => s.get(k, loader)))
-    })
-  }
-  await parallel.run()
+  const serial = await interleaved(
+    'L2 hit, 1 in flight',
+    subjects.map((s) => ({ name: s.name, fn: () => s.get('event:0', loader) })),
+  )
+  const parallel = await interleaved(
+    `L2 hit, ${PARALLEL} keys in flight`,
+    subjects.map((s) => ({ name: s.name, fn: () => Promise.all(keys.map((k) => s.get(k, loader))) })),
+    { perIteration: PARALLEL },
+  )
   await Promise.all(subjects.map((s) => s.close()))
-  return [
-    ...rowsFrom('L2 hit, 1 in flight', serial.tasks, 1),
-    ...rowsFrom(`L2 hit, ${PARALLEL} keys in flight`, parallel.tasks, PARALLEL),
-  ]
+  return [...serial, ...parallel]
 }
 
 if (isMain(import.meta.url)) printRows(await run())

@@ -9,6 +9,7 @@ import { redisDriver } from 'bentocache/drivers/redis'
 import { createCache } from 'cache-manager'
 import { Redis } from 'ioredis'
 import { Keyv } from 'keyv'
+import { Bench } from 'tinybench'
 
 /** The benchmark's only env read: where the shared Redis is. */
 export const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -110,21 +111,41 @@ export function printRows(rows: Row[]): void {
   }
 }
 
-/** Subjects' median per-op numbers from a finished tinybench run (`perIteration` ops each). */
-export function rowsFrom(
+/**
+ * Runs one tinybench task per subject, `rounds` times, rotating the order each round, and
+ * reports the median over rounds of each task's median. On a shared 2-core box the load drifts
+ * during a run; interleaving keeps that drift from landing on one library only.
+ */
+export async function interleaved(
   scenario: string,
-  tasks: ReadonlyArray<{ name: string; result: unknown }>,
-  perIteration: number,
-): Row[] {
-  return tasks.map((t) => {
-    const r = t.result as { latency: { p50: number }; throughput: { p50: number } }
-    return {
-      scenario,
-      subject: t.name,
-      medianUs: (r.latency.p50 * 1000) / perIteration,
-      opsPerSec: r.throughput.p50 * perIteration,
+  tasks: Array<{ name: string; fn: () => Promise<unknown> }>,
+  { rounds = 5, timeMs = 400, perIteration = 1 } = {},
+): Promise<Row[]> {
+  const latencies = new Map<string, number[]>()
+  const throughputs = new Map<string, number[]>()
+  for (let r = 0; r < rounds; r++) {
+    const bench = new Bench({ time: timeMs, warmupTime: 100 })
+    const order = tasks.map((_, i) => tasks[(i + r) % tasks.length]!)
+    for (const t of order) bench.add(t.name, t.fn)
+    await bench.run()
+    for (const t of bench.tasks) {
+      const result = t.result as { latency: { p50: number }; throughput: { p50: number } }
+      latencies.set(t.name, [...(latencies.get(t.name) ?? []), result.latency.p50])
+      throughputs.set(t.name, [...(throughputs.get(t.name) ?? []), result.throughput.p50])
     }
-  })
+  }
+  return tasks.map((t) => ({
+    scenario,
+    subject: t.name,
+    medianUs: (median(latencies.get(t.name)!) * 1000) / perIteration,
+    opsPerSec: median(throughputs.get(t.name)!) * perIteration,
+  }))
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
 /** True when `url` (import.meta.url) is the script node was started with. */

@@ -87,9 +87,9 @@ export class RedisTier {
   }
 
   /** The L2 hit path: one plain GET (freshness is judged by the caller with `clock`). */
-  async get(key: string): Promise<StoredValue | undefined> {
-    const raw = await this.#guard(() => (this.redis as Redis).get(this.keys(key)[0]))
-    return this.#decode(key, raw)
+  get(key: string): Promise<StoredValue | undefined> {
+    const valueKey = `{${this.o.namespace}:${key}}:v`
+    return this.#guard(() => (this.redis as Redis).get(valueKey)).then((raw) => this.#decode(key, raw))
   }
 
   /**
@@ -221,17 +221,38 @@ export class RedisTier {
     return this.#guard(() => script.run(this.redis, keys, args))
   }
 
-  async #guard<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.breaker.allow()) throw new CircuitOpenError()
-    try {
-      const result = await this.withTimeout(command())
-      this.breaker.success()
-      return result
-    } catch (error) {
-      // A ReplyError is Redis answering (e.g. WRONGTYPE): it is alive, so it doesn't trip the breaker.
-      if ((error as Error)?.name === 'ReplyError') this.breaker.success()
-      else this.breaker.failure()
-      throw error instanceof InventoryCacheError ? error : new RedisCommandError(error)
-    }
+  /**
+   * Breaker + per-command timeout around one command. Written without async/await or
+   * Promise.race: this wraps every L2 hit, so it allocates one promise and one timer only.
+   */
+  #guard<T>(command: () => Promise<T>): Promise<T> {
+    if (!this.breaker.allow()) return Promise.reject(new CircuitOpenError())
+    const ms = this.o.commandTimeoutMs
+    return new Promise<T>((resolve, reject) => {
+      let settled = false
+      const timer = setTimeout(() => {
+        settled = true
+        this.breaker.failure()
+        reject(new RedisTimeoutError(ms))
+      }, ms)
+      command().then(
+        (result) => {
+          clearTimeout(timer)
+          if (settled) return
+          settled = true
+          this.breaker.success()
+          resolve(result)
+        },
+        (error: unknown) => {
+          clearTimeout(timer)
+          if (settled) return
+          settled = true
+          // A ReplyError is Redis answering (e.g. WRONGTYPE): it is alive, so no breaker failure.
+          if ((error as Error)?.name === 'ReplyError') this.breaker.success()
+          else this.breaker.failure()
+          reject(error instanceof InventoryCacheError ? error : new RedisCommandError(error))
+        },
+      )
+    })
   }
 }
