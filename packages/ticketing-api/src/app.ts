@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fp from 'fastify-plugin'
 import type { Config } from './config.js'
 import { authPlugin } from './plugins/auth.js'
 import { backendPlugin } from './plugins/backend.js'
@@ -16,24 +17,30 @@ export interface AppOptions {
   createBackend?: (app: FastifyInstance) => Promise<Backend>
 }
 
-/** The application as a Fastify plugin (fastify/demo's app.ts). */
-export async function ticketingApp(app: FastifyInstance, opts: AppOptions) {
-  const { config } = opts
-  let createBackend = opts.createBackend
-  let rateLimitRedis: import('ioredis').Redis | undefined
-  if (!createBackend && config.mode === 'production') {
-    const { registerProduction } = await import('./production/index.js')
-    const production = await registerProduction(app, config)
-    createBackend = production.createBackend
-    rateLimitRedis = production.rateLimitRedis
-  }
-  await app.register(backendPlugin, { config, createBackend })
-  await app.register(httpPlugin, { config, rateLimitRedis })
-  await app.register(authPlugin, { auth: config.auth })
-  await app.register(healthRoutes)
-  await app.register(eventRoutes, { prefix: '/api/events' })
-  await app.register(reservationRoutes, { prefix: '/api/reservations' })
-}
+/**
+ * The application as a Fastify plugin (fastify/demo's app.ts), not encapsulated, so that the
+ * embedding server (and tests) see `backend`, `onSale` and `metrics`.
+ */
+export const ticketingApp = fp(
+  async function ticketingApp(app: FastifyInstance, opts: AppOptions) {
+    const { config } = opts
+    let createBackend = opts.createBackend
+    let rateLimitRedis: import('ioredis').Redis | undefined
+    if (!createBackend && config.mode === 'production') {
+      const { registerProduction } = await import('./production/index.js')
+      const production = await registerProduction(app, config)
+      createBackend = production.createBackend
+      rateLimitRedis = production.rateLimitRedis
+    }
+    await app.register(backendPlugin, { config, createBackend })
+    await app.register(httpPlugin, { config, rateLimitRedis })
+    await app.register(authPlugin, { auth: config.auth })
+    await app.register(healthRoutes)
+    await app.register(eventRoutes, { prefix: '/api/events' })
+    await app.register(reservationRoutes, { prefix: '/api/reservations' })
+  },
+  { name: 'ticketing-app' },
+)
 
 /** Fastify server options shared by the entry point and the tests. */
 export function serverOptions(

@@ -127,7 +127,9 @@ export async function post(url: string, body: unknown, headers: Record<string, s
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
   })
-  return { status: res.status, body: (await res.json()) as { success: boolean; data?: any; error?: any } }
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are asserted field by field
+  type Loose = Record<string, any>
+  return { status: res.status, body: (await res.json()) as { success: boolean; data: Loose; error: Loose } }
 }
 
 /** I1 in MySQL: confirmed quantities + available = total, available >= 0, for every event. */
