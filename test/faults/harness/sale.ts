@@ -107,8 +107,8 @@ export async function drainRemaining(options: {
       purchases.push(last)
       return { returnedAfterMs: Date.now() - started, purchases, finalCode: last.code ?? last.outcome }
     }
-    const batch = Math.min(8, Math.ceil(availableSeats / (options.maxQuantity ?? 10)))
-    const each = Math.min(options.maxQuantity ?? 10, Math.ceil(availableSeats / batch))
+    const batch = Math.min(8, Math.ceil(availableSeats / (options.maxQuantity ?? 50)))
+    const each = Math.min(options.maxQuantity ?? 50, Math.ceil(availableSeats / batch))
     let left = availableSeats
     const wave: Array<Promise<Purchase>> = []
     for (let i = 0; i < batch && left > 0; i++) {
