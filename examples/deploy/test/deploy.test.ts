@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { checkTicketingPolicies } from '@ticketing/infra-constructs'
-import { Testing } from 'cdktf'
+import { App, Testing } from 'cdktf'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DEV, DeployConfigError, loadConfig, PROD } from '../config.js'
 import { buildDeployStack } from '../stack.js'
@@ -99,6 +99,13 @@ describe('dev stack', () => {
 })
 
 describe('npm run synth', () => {
+  it('refuses to write a stack that breaks a policy rule (here: IMDSv1)', () => {
+    const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdktf-out-')) })
+    const { ticketing } = buildDeployStack(app, loadConfig({}))
+    ticketing.appFleet.launchTemplate.addOverride('metadata_options.http_tokens', 'optional')
+    expect(() => app.synth()).toThrow(/\[policy:imdsv1\]/)
+  })
+
   it('writes cdktf.out/stacks/ticketing-dev/cdk.tf.json without network', async () => {
     const outdir = mkdtempSync(join(tmpdir(), 'cdktf-out-'))
     const tsx = join(here, '../../node_modules/.bin/tsx')
