@@ -28,14 +28,24 @@ export interface OnSaleOptions {
   maxSaleMs: number
   /** How long buyers go on after the first SOLD_OUT, to measure the rejection path. @default 5_000 */
   afterSellOutMs: number
+  /**
+   * Cap on the write-only phase (no reads: every connection only reserves, on a fresh event of
+   * `seats`), which measures each design's raw selling rate. 0 skips it. @default 30_000
+   */
+  writeOnlyMs: number
   /** Ceiling and cached-read phases. @default 10_000 */
   steadyMs: number
+  /**
+   * Warm-up of the ceiling (and of the generator): Node needs a few seconds of load before it serves
+   * at full speed. @default 3_000
+   */
+  ceilingWarmupMs: number
   /** Warm-up (JIT, pools) before each measured phase, not recorded. @default 2_000 */
   warmupMs: number
   readsPerAttempt: number
   resendRatio: number
   busyRetryMs: number
-  /** Width of the time-series buckets. @default 500 */
+  /** Width of the time-series buckets. @default 1_000 */
   bucketMs: number
   /** Which contenders to run. @default ['seedDesign', 'ours'] */
   contenders: Array<'seedDesign' | 'ours'>
@@ -49,12 +59,14 @@ export const DEFAULTS: Omit<OnSaleOptions, 'log' | 'progress'> = {
   connections: [200, 1000],
   maxSaleMs: 90_000,
   afterSellOutMs: 5_000,
+  writeOnlyMs: 30_000,
   steadyMs: 10_000,
   warmupMs: 2_000,
+  ceilingWarmupMs: 3_000,
   readsPerAttempt: 10,
   resendRatio: 0.1,
   busyRetryMs: 500,
-  bucketMs: 500,
+  bucketMs: 1_000,
   contenders: ['seedDesign', 'ours'],
 }
 
@@ -110,7 +122,26 @@ export interface ContenderResult {
   dbStatementsPerReservationRequest: number
   dbStatements: Record<string, number>
   cachedReads: { rps: number; p50Ms: number; p99Ms: number; dbQueriesPerRead: number }
+  /** The same buyers without reads: the raw selling rate of the design (null when skipped). */
+  writeOnly: WriteOnlyResult | null
   series: { confirmedPerSec: SeriesPoint[]; requestsPerSec: SeriesPoint[] }
+}
+
+export interface WriteOnlyResult {
+  soldOut: boolean
+  timeToSellOutSec: number | null
+  confirmedReservations: number
+  confirmedPerSec: number
+  /** Reservation POSTs answered per second until sell-out (busy answers included). */
+  reservationReqPerSec: number
+  p50Ms: number
+  p99Ms: number
+  busyAnswers: number
+  falseRejections: number
+  oversold: number
+  duplicates: number
+  lostAcks: number
+  i1Holds: boolean
 }
 
 export interface PendingResult {
@@ -148,9 +179,7 @@ async function createEvent(origin: string, name: string, seats: number): Promise
 async function measureCeiling(connections: number, o: OnSaleOptions): Promise<CeilingResult> {
   const server = await startCeiling()
   try {
-    // Node needs a few seconds of load before it serves at full speed (JIT of the server and of the
-    // generator alike): at least 3 s here, whatever --warmup-seconds says.
-    await warmUp(server, '/hello', connections, Math.max(o.warmupMs, 3_000))
+    await warmUp(server, '/hello', connections, o.ceilingWarmupMs)
     const r = await hammer(server.origin, '/hello', connections, o.steadyMs, (ms, done) =>
       o.progress(`[ceiling ${connections}c] ${(ms / 1000).toFixed(0)}s  ${done} requests`),
     )
@@ -225,7 +254,8 @@ async function measureContender(
   const readStatements = await queryLog.stop(readLog)
 
   const checked = await audit(contender.databaseUrl, contender.audit, hotEvent, run)
-  return summarise(run, checked, {
+  const writeOnly = o.writeOnlyMs > 0 ? await measureWriteOnly(contender, connections, o) : null
+  return summarise(run, checked, writeOnly, {
     connections,
     saleStatements: split(saleStatements, contender.isReadStatement),
     saleByStatement: Object.fromEntries(saleStatements.byStatement),
@@ -235,9 +265,56 @@ async function measureContender(
   })
 }
 
+/** Every connection only reserves, on a fresh event: how fast does the design sell? */
+async function measureWriteOnly(
+  contender: RunningContender,
+  connections: number,
+  o: OnSaleOptions,
+): Promise<WriteOnlyResult> {
+  const label = `${contender.name} ${connections}c write-only`
+  const eventId = await createEvent(contender.origin, 'write-only', o.seats)
+  const run = await runBuyers({
+    origin: contender.origin,
+    eventId,
+    connections,
+    readsPerAttempt: 0,
+    resendRatio: o.resendRatio,
+    busyRetryMs: o.busyRetryMs,
+    maxDurationMs: o.writeOnlyMs,
+    afterSellOutMs: 1_000,
+    isBusy: contender.isBusy,
+    onProgress: (p) =>
+      o.progress(
+        `[${label}] ${(p.elapsedMs / 1000).toFixed(0)}s  confirmed ${p.confirmed} (${p.confirmedSeats}/${o.seats} seats)  busy ${p.busy}`,
+      ),
+  })
+  const checked = await audit(contender.databaseUrl, contender.audit, eventId, run)
+  const end = checked.soldOutAtMs ?? run.durationMs
+  const latency = run.attempts
+    .filter((a) => a.endAt !== undefined && a.outcome !== 'open' && a.firstSentAt < end)
+    .map((a) => a.endAt! - a.firstSentAt)
+  const s = summarize(latency)
+  return {
+    soldOut: checked.soldOutAtMs !== undefined,
+    timeToSellOutSec: checked.soldOutAtMs !== undefined ? round(end / 1000, 3) : null,
+    confirmedReservations: checked.rows,
+    confirmedPerSec: round((checked.rows * 1000) / end, 1),
+    reservationReqPerSec: round((run.posts.times.filter((t) => t < end).length * 1000) / end, 0),
+    p50Ms: s.p50Ms,
+    p99Ms: s.p99Ms,
+    busyAnswers: run.attempts.reduce((n, a) => n + a.busy, 0),
+    falseRejections: checked.falseRejections,
+    oversold: checked.oversold,
+    duplicates: checked.duplicates,
+    lostAcks: checked.lostAcks,
+    i1Holds: checked.i1Holds,
+  }
+}
+
 function summarise(
   run: BuyersResult,
   checked: Awaited<ReturnType<typeof audit>>,
+  writeOnly: WriteOnlyResult | null,
   extra: {
     connections: number
     saleStatements: { read: number; other: number }
@@ -349,6 +426,7 @@ function summarise(
       dbQueriesPerRead:
         extra.cached.ok > 0 ? round(extra.cachedReadQueries / extra.cached.ok, 4) : Number.NaN,
     },
+    writeOnly,
     series: {
       confirmedPerSec: series([...firstAck.values()], attemptLatency, run.durationMs, extra.bucketMs),
       requestsPerSec: series(

@@ -79,6 +79,15 @@ export function hardFailures(runs: ConnectionRun[]): string[] {
     if (o.falseRejections > 0) out.push(`${at}: ${o.falseRejections} false rejections`)
     if (o.lostAcks > 0) out.push(`${at}: ${o.lostAcks} reservations acknowledged but not in MySQL (I3)`)
     if (!o.i1.holds) out.push(`${at}: I1 broken (${JSON.stringify(o.i1)})`)
+    const w = o.writeOnly
+    if (w) {
+      const wat = `${at}, write-only`
+      if (w.oversold > 0) out.push(`${wat}: ${w.oversold} seats oversold`)
+      if (w.duplicates > 0) out.push(`${wat}: ${w.duplicates} duplicate sales by Idempotency-Key`)
+      if (w.falseRejections > 0) out.push(`${wat}: ${w.falseRejections} false rejections`)
+      if (w.lostAcks > 0) out.push(`${wat}: ${w.lostAcks} reservations acknowledged but not in MySQL (I3)`)
+      if (!w.i1Holds) out.push(`${wat}: I1 broken`)
+    }
   }
   return out
 }
@@ -117,6 +126,10 @@ export function resultsDocument(runs: ConnectionRun[], meta: Record<string, unkn
       confirmedVsCeiling: ours ? round(ours.confirmedPerSec / main.ceiling.rps, 4) : null,
       cachedReadsVsCeiling: ours ? round(ours.cachedReads.rps / main.ceiling.rps, 3) : null,
       seedCachedReadsVsCeiling: seed ? round(seed.cachedReads.rps / main.ceiling.rps, 3) : null,
+      writeOnlyVsSeedDesign:
+        ours?.writeOnly && seed?.writeOnly
+          ? round(ours.writeOnly.confirmedPerSec / seed.writeOnly.confirmedPerSec, 2)
+          : null,
     },
     targets: targets(main),
     runs: runs.map((r) => ({
@@ -166,6 +179,23 @@ export function table(run: ConnectionRun): string {
     ['DB queries per read (sale)', (r) => r.dbQueriesPerRead],
     ['cached reads/s (read-only)', (r) => r.cachedReads.rps],
     ['cached read p99 (ms)', (r) => r.cachedReads.p99Ms],
+    ['write-only: confirmed/s', (r) => r.writeOnly?.confirmedPerSec],
+    [
+      'write-only: time to sell out (s)',
+      (r) =>
+        r.writeOnly ? (r.writeOnly.soldOut ? r.writeOnly.timeToSellOutSec : 'not sold out') : undefined,
+    ],
+    [
+      'write-only: p50 / p99 (ms)',
+      (r) => (r.writeOnly ? `${cell(r.writeOnly.p50Ms)} / ${cell(r.writeOnly.p99Ms)}` : undefined),
+    ],
+    [
+      'write-only: false rej. / oversold / dup.',
+      (r) =>
+        r.writeOnly
+          ? `${r.writeOnly.falseRejections} / ${r.writeOnly.oversold} / ${r.writeOnly.duplicates}`
+          : undefined,
+    ],
   ]
   const value = (name: 'seedDesign' | 'ours', f: (r: ContenderResult) => unknown) => {
     const r = run[name]

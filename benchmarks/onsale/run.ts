@@ -7,7 +7,7 @@
  *   npm run bench:onsale                 # 200 and 1,000 connections
  *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes)
  *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
- *            --steady-seconds=10 --busy-retry-ms=500 --only=seedDesign,ours --out=<dir> --allow-pending
+ *            --steady-seconds=10 --write-only-seconds=30 (0 skips) --busy-retry-ms=500 --only=seedDesign,ours --out=<dir> --allow-pending
  *            --cpu-prof[=dir]  (V8 profiles of the servers; summarise with onsale/profile-summary.ts)
  *
  * Exit code: 1 if ours oversold, sold twice under one Idempotency-Key, refused a buyer while seats
@@ -44,6 +44,7 @@ const options: OnSaleOptions = {
   maxSaleMs: num('max-sale-seconds', quick ? 30 : 90) * 1000,
   afterSellOutMs: num('after-sellout-seconds', quick ? 3 : 5) * 1000,
   steadyMs: num('steady-seconds', quick ? 5 : 10) * 1000,
+  writeOnlyMs: num('write-only-seconds', quick ? 12 : 30) * 1000,
   warmupMs: num('warmup-seconds', quick ? 1 : 2) * 1000,
   busyRetryMs: num('busy-retry-ms', DEFAULTS.busyRetryMs),
   contenders: (value('only') ?? 'seedDesign,ours').split(',') as OnSaleOptions['contenders'],
@@ -83,6 +84,7 @@ const meta = {
     afterSellOutMs: options.afterSellOutMs,
     maxSaleMs: options.maxSaleMs,
     steadyMs: options.steadyMs,
+    writeOnlyMs: options.writeOnlyMs,
   },
 }
 const doc = resultsDocument(runs, meta)

@@ -19,8 +19,11 @@ beforeAll(async () => {
     connections: [20],
     maxSaleMs: 15_000,
     afterSellOutMs: 1_000,
+    writeOnlyMs: 8_000,
     steadyMs: 1_000,
     warmupMs: 500,
+    ceilingWarmupMs: 500,
+    busyRetryMs: 100,
     contenders: ours.path ? ['seedDesign', 'ours'] : ['seedDesign'],
     log: (line) => lines.push(line),
     progress: () => {},
@@ -64,6 +67,16 @@ describe('on-sale benchmark, smoke', () => {
       // Every resend got the first answer back.
       expect(o.resends.newSale).toBe(0)
       expect(o.reads).toBeGreaterThan(0)
+      // The write-only phase (no reads) sells a second event of 200 seats under the same rules.
+      expect(o.writeOnly).toMatchObject({
+        soldOut: true,
+        oversold: 0,
+        duplicates: 0,
+        falseRejections: 0,
+        lostAcks: 0,
+        i1Holds: true,
+        busyAnswers: 0,
+      })
     },
   )
 })
