@@ -161,7 +161,7 @@ export class AppFleet extends Construct {
     const cpuTarget = v.number('cpuTargetPercent', props.cpuTargetPercent ?? 70, 10, 95)
     const rootGb = v.int('rootVolumeGb', props.rootVolumeGb ?? 20, 8, 16384)
     const appPort = v.int('appPort', props.appPort ?? 8080, 1, 65535)
-    const retention = v.int('logRetentionDays', props.logRetentionDays ?? 30, 1, 3653)
+    const retention = v.retention('logRetentionDays', props.logRetentionDays ?? 30)
     const grace = v.int('healthCheckGracePeriod', props.healthCheckGracePeriod ?? 300, 0, 7200)
     const minHealthy = v.int('refreshMinHealthyPercent', props.refreshMinHealthyPercent ?? 90, 0, 100)
     const instanceType = props.instanceType ?? 't3.medium'

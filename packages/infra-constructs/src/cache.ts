@@ -96,7 +96,7 @@ export class Cache extends Construct {
     }
     v.oneOf('evictionPolicy', policy, ['volatile-lru', 'volatile-lfu', 'volatile-ttl', 'noeviction'])
     const snapshots = v.int('snapshotRetentionDays', props.snapshotRetentionDays ?? 7, 1, 35)
-    const logRetention = v.int('logRetentionDays', props.logRetentionDays ?? 30, 1, 3653)
+    const logRetention = v.retention('logRetentionDays', props.logRetentionDays ?? 30)
     const engineVersion = props.engineVersion ?? '7.1'
     const major = /^(\d+)\./.exec(engineVersion)?.[1]
     if (!major || Number(major) < 6)

@@ -103,7 +103,7 @@ export class Database extends Construct {
     const azs = v.azs('availabilityZones', props.availabilityZones)
     const readers = v.int('readers', props.readers ?? 1, 1, 15)
     const retention = v.int('backupRetentionDays', props.backupRetentionDays ?? 7, 7, 35)
-    const logRetention = v.int('logRetentionDays', props.logRetentionDays ?? 30, 1, 3653)
+    const logRetention = v.retention('logRetentionDays', props.logRetentionDays ?? 30)
     const databaseName = props.databaseName ?? 'ticketing'
     if (!/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(databaseName))
       v.fail('databaseName', `"${databaseName}" is not a valid MySQL schema name`)

@@ -118,7 +118,7 @@ export class Network extends Construct {
     }
     const nat = v.oneOf('natGateways', props.natGateways ?? 'per-az', ['per-az', 'single', 'none'])
     const interfaceEndpoints = props.interfaceEndpoints ?? nat === 'none'
-    const retention = v.int('logRetentionDays', props.logRetentionDays ?? 30, 1, 3653)
+    const retention = v.retention('logRetentionDays', props.logRetentionDays ?? 30)
     this.availabilityZones = azs
 
     this.vpc = new Vpc(this, 'vpc', {

@@ -8,6 +8,11 @@ export interface Ipv4Cidr {
   readonly prefix: number
 }
 
+/** Retention periods CloudWatch Logs accepts, in days. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+]
+
 const CIDR_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/
 
 /** Parses `a.b.c.d/p`; returns undefined when it is not a canonical IPv4 CIDR (host bits must be zero). */
@@ -91,6 +96,13 @@ export function validator(construct: string) {
         }
       }
       return [...value]
+    },
+    /** CloudWatch Logs accepts only these retention periods; anything else fails at apply. */
+    retention(prop: string, value: number): number {
+      if (!LOG_RETENTION_DAYS.includes(value)) {
+        fail(prop, `${value} is not a CloudWatch Logs retention; use one of ${LOG_RETENTION_DAYS.join(', ')}`)
+      }
+      return value
     },
     nonEmpty(prop: string, value: string | undefined): string {
       if (value === undefined || value.trim() === '') return fail(prop, 'must be a non-empty string')

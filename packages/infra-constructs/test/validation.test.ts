@@ -90,6 +90,11 @@ describe('constructor validation', () => {
     rejects(() => new Network(scope(), 'n', { ...net, subnetNewBits: 2 }), 'subnetNewBits', /need 6/)
     rejects(() => new Network(scope(), 'n', { ...net, natGateways: 'two' as never }), 'natGateways', /one of/)
     rejects(() => new Network(scope(), 'n', { ...net, name: 'Bad_Name' }), 'name', /lowercase/)
+    rejects(
+      () => new Network(scope(), 'n', { ...net, logRetentionDays: 10 }),
+      'logRetentionDays',
+      /not a CloudWatch Logs retention/,
+    )
   })
 
   it('AppFleet rejects min > max, desired outside the range, a silly CPU target', () => {
