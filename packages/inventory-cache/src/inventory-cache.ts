@@ -2,14 +2,10 @@ import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { performance } from 'node:perf_hooks'
 import type { BreakerState } from './breaker.js'
-import { deepFreeze, encodeValue, normalise, type StoredValue } from './codec.js'
-import {
-  CacheClosedError,
-  CircuitOpenError,
-  InvalidArgumentError,
-  InvalidationFailedError,
-} from './errors.js'
+import { encodeValue, normalise, type StoredValue } from './codec.js'
+import { CacheClosedError, CircuitOpenError, InvalidArgumentError } from './errors.js'
 import type { InventoryCacheEvents } from './events.js'
+import { type InvalidationHost, Invalidator } from './invalidation.js'
 import { L1Cache } from './l1.js'
 import {
   type ApplyDeltaOptions,
@@ -70,25 +66,11 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   /** In-process dedupe of L2 reads, so 300 concurrent misses cost one round trip. */
   readonly #gets = new Map<string, Promise<StoredValue | undefined>>()
   readonly #reads = new Map<string, Promise<Read>>()
-  /** Invalidations that could not reach Redis, replayed when the circuit closes. */
-  readonly #pending = new Set<string>()
   /** Identifies this instance's own pub/sub messages (already applied locally). */
   readonly #instance = randomBytes(8).toString('hex')
   readonly #channel: string
-  readonly #ready: Promise<void>
-  #subscribed = false
+  readonly #invalidator: Invalidator
   #closed = false
-  readonly #onMessage = (channel: string, message: string) => {
-    if (channel === this.#channel) this.#remoteInvalidation(message)
-  }
-  readonly #onSubscriberReady = () => {
-    // ioredis resubscribes on reconnect; messages sent while we were away are lost, so L1
-    // may hold values that were invalidated meanwhile.
-    if (!this.#subscribed) return
-    const entries = this.#l1.size
-    this.#l1.clear()
-    this.#emit('resync', { entries })
-  }
 
   constructor(options: InventoryCacheOptions) {
     super()
@@ -104,23 +86,24 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
         (error) => this.#report(error),
         (state) => {
           this.#emit('breaker', { state })
-          if (state === 'closed' && this.#pending.size > 0) void this.#replay()
+          if (state === 'closed' && this.#invalidator.pending > 0) void this.#invalidator.replay()
         },
       )
     }
-    const sub = this.#o.subscriber
-    if (sub === undefined) {
-      this.#ready = Promise.resolve()
-    } else {
-      sub.on('message', this.#onMessage)
-      sub.on('ready', this.#onSubscriberReady)
-      this.#ready = sub.subscribe(this.#channel).then(
-        () => {
-          this.#subscribed = true
-        },
-        (error: unknown) => this.#report(error),
-      )
-    }
+    const emit = this.#emit.bind(this) as InvalidationHost['emit']
+    this.#invalidator = new Invalidator({
+      options: this.#o,
+      l1: this.#l1,
+      l2: this.#l2,
+      instance: this.#instance,
+      channel: this.#channel,
+      forget: (key) => {
+        this.#gets.delete(key)
+        this.#reads.delete(key)
+      },
+      emit,
+      report: (error) => this.#report(error),
+    })
   }
 
   get breakerState(): BreakerState {
@@ -128,7 +111,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   }
 
   whenReady(): Promise<void> {
-    return this.#ready
+    return this.#invalidator.ready
   }
 
   async getOrLoad<T extends object>(
@@ -283,13 +266,7 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     if (this.#closed) throw new CacheClosedError()
     checkKey(key)
     this.#supersede(key)
-    const l2 = this.#l2
-    if (l2 === undefined) {
-      this.#emit('invalidate', { key, version: -1, source: 'local' })
-      return
-    }
-    const version = await this.#bump(key, () => l2.invalidate(key))
-    if (version !== undefined) this.#emit('invalidate', { key, version, source: 'local' })
+    return this.#invalidator.invalidate(key)
   }
 
   async applyDelta(key: string, field: string, delta: number, options?: ApplyDeltaOptions): Promise<boolean> {
@@ -304,32 +281,14 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
     if (guard !== undefined && (typeof guard.field !== 'string' || !Number.isSafeInteger(guard.value))) {
       throw new InvalidArgumentError('rowVersion must be { field: string, value: safe integer }')
     }
-    const l2 = this.#l2
-    if (l2 === undefined) {
-      this.#supersede(key, false) // the L1 entry is patched (or dropped) below
-      return this.#applyDeltaLocal(key, field, delta, guard)
-    }
     this.#supersede(key)
-    let applied = false
-    const version = await this.#bump(key, async () => {
-      const reply = await l2.delta(key, field, delta, guard)
-      applied = reply.applied
-      return reply.version
-    })
-    if (version !== undefined) this.#emit('invalidate', { key, version, source: 'local' })
-    return applied
+    return this.#invalidator.applyDelta(key, field, delta, guard)
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    const sub = this.#o.subscriber
-    if (sub !== undefined) {
-      sub.removeListener('message', this.#onMessage)
-      sub.removeListener('ready', this.#onSubscriberReady)
-      const unsubscribe = sub.unsubscribe(this.#channel)
-      await (this.#l2 ? this.#l2.withTimeout(unsubscribe) : unsubscribe).catch(() => {})
-    }
+    await this.#invalidator.close()
     await Promise.allSettled([...this.#flights.values()].map((f) => f.promise))
     this.#l1.clear()
   }
@@ -581,75 +540,11 @@ class InventoryCacheImpl extends EventEmitter<InventoryCacheEvents> implements I
   // ---- write path --------------------------------------------------------------------------
 
   /** Loads in flight for `key` read the DB before this write: keep their result out of L1. */
-  #supersede(key: string, dropL1 = true): void {
+  #supersede(key: string): void {
     const flight = this.#flights.get(key)
     if (flight !== undefined) flight.superseded = true
     this.#gets.delete(key)
     this.#reads.delete(key)
-    if (dropL1) this.#l1.delete(key)
-  }
-
-  /** Runs a version bump; tombstones L1 at the new version, or queues a replay on failure. */
-  async #bump(key: string, run: () => Promise<number>): Promise<number | undefined> {
-    try {
-      const version = await run()
-      this.#l1.invalidate(key, version, Date.now())
-      this.#pending.delete(key)
-      return version
-    } catch (error) {
-      if (this.#pending.size < this.#o.maxPendingInvalidations) this.#pending.add(key)
-      this.#report(new InvalidationFailedError(key, error))
-      return undefined
-    }
-  }
-
-  async #replay(): Promise<void> {
-    const l2 = this.#l2!
-    for (const key of [...this.#pending]) {
-      if (this.#closed) return
-      try {
-        const version = await l2.invalidate(key)
-        this.#pending.delete(key)
-        this.#l1.invalidate(key, version, Date.now())
-      } catch (error) {
-        this.#report(new InvalidationFailedError(key, error))
-        return
-      }
-    }
-  }
-
-  #applyDeltaLocal(
-    key: string,
-    field: string,
-    delta: number,
-    guard: ApplyDeltaOptions['rowVersion'],
-  ): boolean {
-    const now = Date.now()
-    const entry = this.#l1.get(key, now)
-    const current = entry?.value as Record<string, unknown> | undefined
-    const guardOk = guard === undefined || (current !== undefined && current[guard.field] === guard.value - 1)
-    if (entry === undefined || current === undefined || !Number.isSafeInteger(current[field]) || !guardOk) {
-      this.#l1.delete(key)
-      return false
-    }
-    const next = structuredClone(current)
-    next[field] = (current[field] as number) + delta
-    if (guard !== undefined) next[guard.field] = guard.value
-    this.#l1.set(key, deepFreeze(next), entry.version + 1, now, entry.expiresAt - now)
-    return true
-  }
-
-  #remoteInvalidation(message: string): void {
-    const a = message.indexOf('|')
-    const b = message.indexOf('|', a + 1)
-    if (a < 0 || b < 0 || message.slice(0, a) === this.#instance) return
-    const version = Number(message.slice(a + 1, b))
-    const key = message.slice(b + 1)
-    this.#gets.delete(key)
-    this.#reads.delete(key)
-    if (this.#l1.invalidate(key, version, Date.now())) {
-      this.#emit('invalidate', { key, version, source: 'remote' })
-    }
   }
 
   #emit<K extends keyof InventoryCacheEvents>(name: K, ...payload: InventoryCacheEvents[K]): void {
