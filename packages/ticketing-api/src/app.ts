@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import fp from 'fastify-plugin'
 import type { Config } from './config.js'
 import { authPlugin } from './plugins/auth.js'
-import { backendPlugin } from './plugins/backend.js'
+import { type BackendPluginOptions, backendPlugin } from './plugins/backend.js'
 import { httpPlugin } from './plugins/http.js'
 import type { Backend } from './ports/index.js'
 import { eventRoutes } from './routes/events.js'
@@ -14,7 +14,7 @@ import { reservationRoutes } from './routes/reservations.js'
 export interface AppOptions {
   config: Config
   /** Overrides the composition (tests); by default it follows `config.mode`. */
-  createBackend?: (app: FastifyInstance) => Promise<Backend>
+  createBackend?: BackendPluginOptions['createBackend']
 }
 
 /**

@@ -33,6 +33,7 @@ const EnvSchema = Type.Object({
   BATCH_MAX_WAIT_MS: Type.Optional(Int({ minimum: 0, maximum: 1000 })),
   RECONCILE_INTERVAL_MS: Type.Optional(Int({ minimum: 0 })),
   SHUTDOWN_GRACE_MS: Type.Optional(Int({ minimum: 0 })),
+  MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Int({ minimum: 0 })),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -63,6 +64,8 @@ export interface Config {
   batch: { maxSize: number; maxWaitMs: number }
   reconcileIntervalMs: number
   shutdownGraceMs: number
+  /** Load shedding: 503 when the event loop lags more than this (0 = off). */
+  maxEventLoopDelayMs: number
 }
 
 /** Thrown when the environment cannot produce a working service; the message says why. */
@@ -165,6 +168,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     batch: { maxSize: e.BATCH_MAX_SIZE ?? 100, maxWaitMs: e.BATCH_MAX_WAIT_MS ?? 0 },
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS ?? 30_000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
+    maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS ?? 2000,
   }
 }
 

@@ -43,6 +43,7 @@ describe.skipIf(!existsSync(server))('three processes, one Redis + MariaDB (need
             RATE_LIMIT_MAX: '0',
             LOG_LEVEL: 'warn',
             DB_POOL_SIZE: '10',
+            MAX_EVENT_LOOP_DELAY_MS: '0',
           },
         }),
       )

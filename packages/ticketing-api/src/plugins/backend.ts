@@ -17,7 +17,7 @@ declare module 'fastify' {
 export interface BackendPluginOptions {
   config: Config
   /** Production composition, built by the caller from the MySQL and Redis plugins. */
-  createBackend?: (app: FastifyInstance) => Promise<Backend>
+  createBackend?: (app: FastifyInstance, metrics: Metrics) => Promise<Backend>
 }
 
 /**
@@ -28,7 +28,7 @@ export interface BackendPluginOptions {
 export const backendPlugin = fp(
   async (app: FastifyInstance, { config, createBackend }: BackendPluginOptions) => {
     const metrics = createMetrics({ ...config.metrics, log: app.log })
-    const backend = createBackend ? await createBackend(app) : createEmbeddedBackend()
+    const backend = createBackend ? await createBackend(app, metrics) : createEmbeddedBackend()
     if (backend.mode === 'embedded') {
       app.log.warn(
         'EMBEDDED MODE: single instance, in-memory store — data is lost on exit and instances do not share state. Set DATABASE_URL and REDIS_URL for production.',

@@ -56,7 +56,7 @@ export const httpPlugin = fp(
     await app.register(underPressure, {
       // Shed only when the loop is truly stuck: a saturated but healthy server runs at ELU≈1
       // during an on-sale, and turning buyers away then would be a false rejection.
-      maxEventLoopDelay: 2000,
+      maxEventLoopDelay: config.maxEventLoopDelayMs,
       retryAfter: 5,
       exposeStatusRoute: false,
       pressureHandler: (_request, reply, type, value) => {

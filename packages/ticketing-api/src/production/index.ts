@@ -3,6 +3,7 @@ import { createSeatLock } from '@ticketing/seat-lock'
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
+import type { Metrics } from '../metrics/index.js'
 import { mysqlPlugin } from '../plugins/mysql.js'
 import { redisPlugin } from '../plugins/redis.js'
 import type { Backend } from '../ports/index.js'
@@ -25,7 +26,7 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
   await app.register(mysqlPlugin, db)
   await app.register(redisPlugin, { redis: redisConfig })
 
-  const createBackend = async (): Promise<Backend> => {
+  const createBackend = async (_app: FastifyInstance, metrics: Metrics): Promise<Backend> => {
     const { client, subscriber } = app.redis
     const lock = createSeatLock({
       redis: client,
@@ -40,6 +41,10 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
       namespace: `${redisConfig.keyPrefix}:inv`,
     })
     inventory.on('error', (err: unknown) => app.log.warn({ err }, 'inventory-cache error'))
+    // CacheHitRatio is a Percent metric: the average of 100 per hit and 0 per miss.
+    inventory.on('hit', () => metrics.observe('CacheHitRatio', 100))
+    inventory.on('miss', () => metrics.observe('CacheHitRatio', 0))
+    lock.on('conflicted', () => metrics.increment('LockConflicts'))
     const store = createMysqlStore(app.mysql)
     const purge = setInterval(
       () => {

@@ -86,7 +86,6 @@ export function createOnSale(options: OnSaleOptions) {
         if (error instanceof NotAdmittedError) {
           metrics.increment('ReservationsRejected')
           if (error.available === 0) metrics.increment('SoldOutRejections')
-          else metrics.increment('LockConflicts')
           throw notEnoughSeats(quantity, error.available)
         }
         if (error instanceof CapacityUnknownError && attempt === 0) {
