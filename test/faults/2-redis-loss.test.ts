@@ -15,7 +15,7 @@ let svc: SharedService
 
 beforeAll(async () => {
   redis = await startRedis()
-  svc = await startOnDedicated({ count: 2, redisUrl: redis.url })
+  svc = await startOnDedicated({ count: scale(1, 2), redisUrl: redis.url })
 })
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { type DelayProxy, type RedisServer, startDelayProxy, startRedis, waitFor
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordResult } from './harness/report.js'
 import { expectServiceContract, runSale, saleResult } from './harness/sale.js'
-import { scale, sleep } from './harness/scale.js'
+import { FULL, scale, sleep } from './harness/scale.js'
 import { type SharedService, startOnDedicated } from './harness/service.js'
 
 let primary: RedisServer
@@ -17,6 +17,7 @@ let endpoint: DelayProxy
 let svc: SharedService
 
 beforeAll(async () => {
+  if (!FULL) return
   primary = await startRedis()
   replica = await startRedis()
   const r = replica.client()
@@ -25,7 +26,7 @@ beforeAll(async () => {
     (await r.info('replication')).includes('master_link_status:up'),
   )
   endpoint = await startDelayProxy({ targetPort: primary.port })
-  svc = await startOnDedicated({ count: 2, redisUrl: `redis://127.0.0.1:${endpoint.port}` })
+  svc = await startOnDedicated({ count: scale(1, 2), redisUrl: `redis://127.0.0.1:${endpoint.port}` })
 })
 
 afterAll(async () => {
@@ -35,7 +36,8 @@ afterAll(async () => {
   await replica?.stop()
 })
 
-describe('scenario 3: Redis failover', () => {
+// Full suite only (npm run test:faults): keeps the quick subset in `npm test` within ~3 minutes.
+describe.skipIf(!FULL)('scenario 3: Redis failover', () => {
   it('primary killed, replica promoted, endpoint moved, mid-sale: nothing lost or oversold', async () => {
     const urls = svc.apis.map((a) => a.baseUrl)
     const outcome = await runSale({

@@ -14,7 +14,7 @@ let svc: SharedService
 beforeAll(async () => {
   mariadb = await startMariaDb()
   svc = await startOnDedicated({
-    count: 2,
+    count: scale(1, 2),
     redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
     mariaDbUrl: mariadb.url,
   })
@@ -34,7 +34,7 @@ describe('scenario 4: database restart', () => {
       baseUrls: () => urls,
       totalSeats: scale(1000, 8000),
       concurrency: scale(16, 40),
-      durationMs: scale(8000, 30_000),
+      durationMs: scale(6000, 30_000),
       requestTimeoutMs: 3000,
       faultAtMs: scale(1500, 8000),
       fault: async () => {

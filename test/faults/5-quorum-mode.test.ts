@@ -107,9 +107,11 @@ describe('scenario 5: quorum mode (seat-lock over 3 independent Redis nodes)', (
 
     expect(doubleSold).toEqual([])
     expect(stats['three nodes'].sold).toBeGreaterThan(0)
-    // 1 of 3 down: the quorum (2) still answers, selling goes on without a restart.
+    // 1 of 3 down: the quorum (2) still answers, selling goes on without a restart. With only 2
+    // live nodes two buyers racing for the same seat can split the vote (1–1): both get
+    // E_QUORUM_FAILED (retryable, 503 at the API), which must stay the exception.
     expect(stats['one node down'].sold).toBeGreaterThan(0)
-    expect(stats['one node down'].quorumFailed).toBe(0)
+    expect(stats['one node down'].quorumFailed).toBeLessThan(stats['one node down'].sold / 4)
     // 2 of 3 down: fail closed, never a sale.
     expect(stats['two nodes down'].sold).toBe(0)
     expect(stats['two nodes down'].quorumFailed).toBeGreaterThan(0)

@@ -30,13 +30,14 @@ let db: TestDatabase
 let apis: ApiProcess[] = []
 
 beforeAll(async () => {
+  if (!FULL) return
   redis = await startRedis()
   redisProxy = await startDelayProxy({ targetPort: redis.port })
   dbProxy = await startDelayProxy({ targetPort: Number(new URL(sharedDatabaseUrl).port || 3306) })
   db = await createTestDatabase(undefined, 'faults')
   const viaProxy = new URL(db.url)
   viaProxy.port = String(dbProxy.port)
-  apis = await startApis(2, {
+  apis = await startApis(scale(1, 2), {
     databaseUrl: viaProxy.toString(),
     redisUrl: `redis://127.0.0.1:${redisProxy.port}`,
     keyPrefix: uniquePrefix('faults'),
@@ -51,7 +52,8 @@ afterAll(async () => {
   await db?.drop()
 })
 
-describe('scenario 6: slow dependency', () => {
+// Full suite only (npm run test:faults): keeps the quick subset in `npm test` within ~3 minutes.
+describe.skipIf(!FULL)('scenario 6: slow dependency', () => {
   it(`${DELAY_MS} ms added to Redis, then to MySQL, mid-sale: deadlines hold, nothing double-sold`, async () => {
     const urls = apis.map((a) => a.baseUrl)
     const windows: Array<[number, number]> = []
@@ -100,11 +102,7 @@ describe('scenario 6: slow dependency', () => {
     expectServiceContract(outcome)
     expect(attempts.length).toBeGreaterThan(0)
     // Timeouts fire server-side: the API answers (or sheds) before the client gives up.
-    if (clientTimeouts > 0) {
-      const msg = `${clientTimeouts} of ${attempts.length} attempts hit the client's ${CLIENT_TIMEOUT_MS} ms timeout: the API has no deadline on slow dependencies`
-      if (FULL) throw new Error(msg)
-      console.warn(`known gap (B2), fails under FAULTS=full: ${msg}`)
-    }
+    expect(clientTimeouts, `attempts that hit the client's ${CLIENT_TIMEOUT_MS} ms timeout`).toBe(0)
     for (const api of apis) expect(api.alive(), api.name).toBe(true)
   })
 })

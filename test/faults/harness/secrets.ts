@@ -52,8 +52,18 @@ const RULES: Rule[] = [
 /** Values that are obviously not secrets: placeholders, references, and documented test fixtures. */
 export const VALUE_ALLOWLIST: Array<{ pattern: RegExp; why: string }> = [
   {
-    pattern: /^\$\{|^\$\(|^\$[A-Z_]+$|^<.*>$|^%s$|^\{\{.*\}\}$/,
-    why: 'a shell / template / Terraform reference, not a value',
+    pattern: /^\\?\$\{|^\$\(|^\$[A-Z_]+$|^<.*>$|^%s$|^\{\{.*\}\}$/,
+    why: 'a shell / template / Terraform reference (escaped or not), not a value',
+  },
+  {
+    pattern: /^(?:pass|password|secret|pwd|passwd|changeme)$/i,
+    why: 'a placeholder word in documentation URLs',
+  },
+  { pattern: /^AWS\/[A-Za-z0-9]+\//, why: 'a CloudWatch namespace / metric name' },
+  {
+    // Planted on purpose by the tests of the infra secret policy, which must catch them.
+    pattern: /YourSecurePassword123|^pw1234$/,
+    why: "the seed's published example password and a short fixture, planted by the secret-policy tests",
   },
   { pattern: /^(?:process\.env|env\.|config\.|options\.|e\.)/, why: 'a reference to configuration' },
   {
