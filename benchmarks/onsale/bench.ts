@@ -15,6 +15,7 @@ import {
   startOurs,
   startSeedDesign,
 } from './contenders.js'
+import { cpuMeter } from './cpu.js'
 import { type BuyersResult, hammer, requestJson, runBuyers } from './load.js'
 import { QueryLog, split } from './query-log.js'
 import { round, Samples, type SeriesPoint, type Summary, series, summarize } from './stats.js'
@@ -124,6 +125,8 @@ export interface ContenderResult {
   cachedReads: { rps: number; p50Ms: number; p99Ms: number; dbQueriesPerRead: number }
   /** The same buyers without reads: the raw selling rate of the design (null when skipped). */
   writeOnly: WriteOnlyResult | null
+  /** Cores used per process (server, its redis, mariadb, the load generator) in each phase. */
+  cpuCores: Record<string, Record<string, number>>
   series: { confirmedPerSec: SeriesPoint[]; requestsPerSec: SeriesPoint[] }
 }
 
@@ -202,8 +205,10 @@ async function measureContender(
   connections: number,
   queryLog: QueryLog,
   logDir: string,
+  mariadbPid: number,
   o: OnSaleOptions,
 ): Promise<ContenderResult> {
+  const meter = () => cpuMeter({ ...contender.pids, mariadb: mariadbPid, generator: process.pid })
   const label = `${contender.name} ${connections}c`
   // A separate, roomy event takes the warm-up sales, so the hot event starts untouched.
   const warmEvent = await createEvent(contender.origin, 'warm-up', 1_000_000)
@@ -224,6 +229,7 @@ async function measureContender(
 
   const saleLog = join(logDir, `${contender.name}-${connections}-sale.log`)
   await queryLog.start(saleLog)
+  const saleCpu = meter()
   const run = await runBuyers({
     origin: contender.origin,
     eventId: hotEvent,
@@ -240,10 +246,12 @@ async function measureContender(
           `  requests ${p.requests}  busy ${p.busy}${p.soldOutSeenAt !== undefined ? '  SOLD OUT' : ''}`,
       ),
   })
+  const cpu: Record<string, Record<string, number>> = { sale: saleCpu.stop() }
   const saleStatements = await queryLog.stop(saleLog)
 
   const readLog = join(logDir, `${contender.name}-${connections}-reads.log`)
   await queryLog.start(readLog)
+  const readCpu = meter()
   const cached = await hammer(
     contender.origin,
     `/api/events/${hotEvent}`,
@@ -251,11 +259,15 @@ async function measureContender(
     o.steadyMs,
     (ms, done) => o.progress(`[${label} cached reads] ${(ms / 1000).toFixed(0)}s  ${done} reads`),
   )
+  cpu.cachedReads = readCpu.stop()
   const readStatements = await queryLog.stop(readLog)
 
   const checked = await audit(contender.databaseUrl, contender.audit, hotEvent, run)
+  const writeCpu = meter()
   const writeOnly = o.writeOnlyMs > 0 ? await measureWriteOnly(contender, connections, o) : null
+  if (writeOnly) cpu.writeOnly = writeCpu.stop()
   return summarise(run, checked, writeOnly, {
+    cpu,
     connections,
     saleStatements: split(saleStatements, contender.isReadStatement),
     saleByStatement: Object.fromEntries(saleStatements.byStatement),
@@ -316,6 +328,7 @@ function summarise(
   checked: Awaited<ReturnType<typeof audit>>,
   writeOnly: WriteOnlyResult | null,
   extra: {
+    cpu: Record<string, Record<string, number>>
     connections: number
     saleStatements: { read: number; other: number }
     saleByStatement: Record<string, number>
@@ -427,6 +440,7 @@ function summarise(
         extra.cached.ok > 0 ? round(extra.cachedReadQueries / extra.cached.ok, 4) : Number.NaN,
     },
     writeOnly,
+    cpuCores: extra.cpu,
     series: {
       confirmedPerSec: series([...firstAck.values()], attemptLatency, run.durationMs, extra.bucketMs),
       requestsPerSec: series(
@@ -469,7 +483,14 @@ export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]
           continue
         }
         try {
-          const result = await measureContender(contender, connections, queryLog, logDir, o)
+          const result = await measureContender(
+            contender,
+            connections,
+            queryLog,
+            logDir,
+            mariadb.process.pid,
+            o,
+          )
           run[name] = result
           o.log(
             `${name}: ${result.confirmedPerSec} confirmed/s, sold out ${result.soldOut ? `in ${result.timeToSellOutSec} s` : 'NO'}, ` +

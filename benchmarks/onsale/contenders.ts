@@ -24,6 +24,8 @@ export interface RunningServer {
 
 export interface RunningContender extends RunningServer {
   name: ContenderName
+  /** Process ids of the server and of its redis-server, for the CPU meter. */
+  pids: { server: number; redis: number }
   databaseUrl: string
   /** Is this answer the contender's "busy, try again"? */
   isBusy(status: number, code: string | undefined): boolean
@@ -108,6 +110,7 @@ export async function startSeedDesign(mariaDbUrl: string): Promise<RunningConten
   return {
     name: 'seedDesign',
     origin,
+    pids: { server: proc.pid, redis: redis.process.pid },
     databaseUrl,
     isBusy: (status, code) => status === 409 && code === 'LOCK_BUSY',
     audit: {
@@ -175,6 +178,7 @@ export async function startOurs(mariaDbUrl: string): Promise<RunningContender> {
   return {
     name: 'ours',
     origin,
+    pids: { server: proc.pid, redis: redis.process.pid },
     databaseUrl,
     // Ours never answers "busy": any refusal other than SOLD_OUT / INSUFFICIENT_SEATS is an error.
     isBusy: () => false,

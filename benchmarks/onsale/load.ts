@@ -284,16 +284,17 @@ export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
         continue
       }
       // Anything else (5xx, 429, a dropped connection) is an error: an idempotent client retries
-      // the same key a few times, then gives up and the attempt counts as failed.
+      // the same key with backoff (50 ms, doubling, 6 tries), then gives up: the attempt counts as
+      // failed, and as a false rejection if seats provably remained.
       a.errors++
       a.code = r.code ?? `HTTP_${r.status}`
       errorsByStatus[a.code] = (errorsByStatus[a.code] ?? 0) + 1
-      if (stopped || a.errors >= 5) {
+      if (stopped || a.errors >= 6) {
         a.outcome = 'failed'
         a.endAt = at
         break
       }
-      await sleep(50)
+      await sleep(50 * 2 ** (a.errors - 1))
     }
     if (firstReply && !stopped && Math.random() < options.resendRatio) {
       // The response "got lost": the client sends the very same request again.

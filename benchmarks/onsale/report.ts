@@ -179,6 +179,13 @@ export function table(run: ConnectionRun): string {
     ['DB queries per read (sale)', (r) => r.dbQueriesPerRead],
     ['cached reads/s (read-only)', (r) => r.cachedReads.rps],
     ['cached read p99 (ms)', (r) => r.cachedReads.p99Ms],
+    [
+      'cores used in the sale: server / mariadb / redis / generator',
+      (r) => {
+        const c = r.cpuCores.sale ?? {}
+        return `${cell(c.server)} / ${cell(c.mariadb)} / ${cell(c.redis)} / ${cell(c.generator)}`
+      },
+    ],
     ['write-only: confirmed/s', (r) => r.writeOnly?.confirmedPerSec],
     [
       'write-only: time to sell out (s)',

@@ -1,0 +1,38 @@
+/**
+ * CPU time per process over a phase, from /proc/<pid>/stat (Linux): on a 2-core machine shared by
+ * the server, MariaDB, Redis and the load generator, this says which of them was the bottleneck.
+ * Elsewhere (no /proc) it reports nothing rather than guessing.
+ */
+import { readFileSync } from 'node:fs'
+
+const TICKS_PER_SECOND = 100
+
+function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // Fields after the command name (which may contain spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND
+  } catch {
+    return undefined
+  }
+}
+
+/** Cores used (CPU seconds / wall seconds) per named process between start() and stop(). */
+export function cpuMeter(pids: Record<string, number>) {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]))
+  const t0 = performance.now()
+  return {
+    stop(): Record<string, number> {
+      const wall = (performance.now() - t0) / 1000
+      const out: Record<string, number> = {}
+      for (const [name, pid] of Object.entries(pids)) {
+        const a = before[name]
+        const b = cpuSeconds(pid)
+        if (a !== undefined && b !== undefined && wall > 0)
+          out[name] = Math.round(((b - a) / wall) * 100) / 100
+      }
+      return out
+    },
+  }
+}
