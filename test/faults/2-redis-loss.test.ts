@@ -57,9 +57,10 @@ describe('scenario 2: Redis loss', () => {
       ),
     )
     expect(outcome.check.violations).toEqual([])
-    // B1 (reported): after Redis loses its data the fencing-token counter restarts, new holds
-    // reuse tokens already committed, and INSERT hits UNIQUE (event_id, hold_token) → 500.
-    expectServiceContract(outcome, 'B1: fencing tokens reused after Redis data loss → ER_DUP_ENTRY → 500')
+    // Found by this scenario on an earlier build: after the flush the fencing-token counter
+    // restarted, reused tokens hit UNIQUE (event_id, hold_token) and buyers got 500s. Fixed in
+    // ticketing-api e5d8828 (one hold, one sale by hold id); asserted here from now on.
+    expectServiceContract(outcome)
     expect(outcome.check.lost).toBe(0)
     expect(outcome.check.oversold).toBe(0)
     expect(outcome.recoverySeconds).not.toBeNull()
