@@ -17,7 +17,7 @@ import {
 } from './contenders.js'
 import { cpuMeter } from './cpu.js'
 import { type BuyersResult, hammer, requestJson, runBuyers } from './load.js'
-import { QueryLog, split } from './query-log.js'
+import { merge, QueryLog, type StatementCounts, split } from './query-log.js'
 import { round, Samples, type SeriesPoint, type Summary, series, summarize } from './stats.js'
 
 export interface OnSaleOptions {
@@ -121,6 +121,11 @@ export interface ContenderResult {
   dbQueriesPerRead: number
   readsTouchingDbPct: number
   dbStatementsPerReservationRequest: number
+  /**
+   * DB statements (outside the read path) per reservation request answered after the first
+   * SOLD_OUT: what the rejection path costs MySQL (null if the event did not sell out).
+   */
+  dbStatementsPerRefusalAfterSellOut: number | null
   dbStatements: Record<string, number>
   cachedReads: { rps: number; p50Ms: number; p99Ms: number; dbQueriesPerRead: number }
   /** The same buyers without reads: the raw selling rate of the design (null when skipped). */
@@ -228,7 +233,10 @@ async function measureContender(
   }
 
   const saleLog = join(logDir, `${contender.name}-${connections}-sale.log`)
+  const afterLog = join(logDir, `${contender.name}-${connections}-after.log`)
   await queryLog.start(saleLog)
+  // From the first SOLD_OUT on, statements go to a second file: what does a refusal cost the DB?
+  let rotated: Promise<void> | undefined
   const saleCpu = meter()
   const run = await runBuyers({
     origin: contender.origin,
@@ -240,6 +248,9 @@ async function measureContender(
     maxDurationMs: o.maxSaleMs,
     afterSellOutMs: o.afterSellOutMs,
     isBusy: contender.isBusy,
+    onSoldOut: () => {
+      rotated = queryLog.rotate(afterLog)
+    },
     onProgress: (p) =>
       o.progress(
         `[${label}] ${(p.elapsedMs / 1000).toFixed(0)}s  confirmed ${p.confirmed} (${p.confirmedSeats}/${o.seats} seats)` +
@@ -247,7 +258,12 @@ async function measureContender(
       ),
   })
   const cpu: Record<string, Record<string, number>> = { sale: saleCpu.stop() }
-  const saleStatements = await queryLog.stop(saleLog)
+  await rotated
+  const [beforeSellOut, afterSellOut] = (await queryLog.stop(saleLog, afterLog)) as [
+    StatementCounts,
+    StatementCounts,
+  ]
+  const saleStatements = merge(beforeSellOut, afterSellOut)
 
   const readLog = join(logDir, `${contender.name}-${connections}-reads.log`)
   await queryLog.start(readLog)
@@ -260,7 +276,7 @@ async function measureContender(
     (ms, done) => o.progress(`[${label} cached reads] ${(ms / 1000).toFixed(0)}s  ${done} reads`),
   )
   cpu.cachedReads = readCpu.stop()
-  const readStatements = await queryLog.stop(readLog)
+  const [readStatements] = (await queryLog.stop(readLog)) as [StatementCounts]
 
   const checked = await audit(contender.databaseUrl, contender.audit, hotEvent, run)
   const writeCpu = meter()
@@ -270,6 +286,8 @@ async function measureContender(
     cpu,
     connections,
     saleStatements: split(saleStatements, contender.isReadStatement),
+    afterSellOutStatements:
+      run.soldOutSeenAt !== undefined ? split(afterSellOut, contender.isReadStatement).other : null,
     saleByStatement: Object.fromEntries(saleStatements.byStatement),
     cachedReadQueries: split(readStatements, contender.isReadStatement).read,
     cached,
@@ -331,6 +349,7 @@ function summarise(
     cpu: Record<string, Record<string, number>>
     connections: number
     saleStatements: { read: number; other: number }
+    afterSellOutStatements: number | null
     saleByStatement: Record<string, number>
     cachedReadQueries: number
     cached: Awaited<ReturnType<typeof hammer>>
@@ -432,6 +451,14 @@ function summarise(
       readsServed > 0 ? round((100 * extra.saleStatements.read) / readsServed, 2) : Number.NaN,
     dbStatementsPerReservationRequest:
       postCount > 0 ? round(extra.saleStatements.other / postCount, 2) : Number.NaN,
+    dbStatementsPerRefusalAfterSellOut:
+      extra.afterSellOutStatements === null
+        ? null
+        : round(
+            extra.afterSellOutStatements /
+              Math.max(1, run.posts.times.filter((t) => t > (run.soldOutSeenAt ?? Infinity)).length),
+            2,
+          ),
     dbStatements: extra.saleByStatement,
     cachedReads: {
       rps: round(extra.cached.rps, 0),

@@ -183,6 +183,8 @@ export interface BuyersOptions {
   /** Is this refusal the contender's "busy, try again" (retried with the same key)? */
   isBusy: (status: number, code: string | undefined) => boolean
   onProgress?: (p: BuyersProgress) => void
+  /** Called once, at the first SOLD_OUT answer. */
+  onSoldOut?: () => void
 }
 
 export interface BuyersProgress {
@@ -271,7 +273,10 @@ export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
         a.code = r.code
         a.refusals.push(at)
         a.endAt = at
-        if (r.code === 'SOLD_OUT') soldOutSeenAt ??= at
+        if (r.code === 'SOLD_OUT' && soldOutSeenAt === undefined) {
+          soldOutSeenAt = at
+          options.onSoldOut?.()
+        }
         firstReply = r
         break
       }

@@ -56,16 +56,38 @@ export class QueryLog {
     await this.admin.query('SET GLOBAL general_log = ON')
   }
 
-  async stop(file: string): Promise<StatementCounts> {
-    await this.admin.query('SET GLOBAL general_log = OFF')
-    const counts = parseGeneralLog(await readFile(file, 'utf8'))
+  /** Goes on logging into `file` (MariaDB closes the old file and opens the new one). */
+  async rotate(file: string): Promise<void> {
     await rm(file, { force: true })
-    return counts
+    await this.admin.query('SET GLOBAL general_log_file = ?', [file])
+  }
+
+  /** Stops logging; counts the statements of each file given (in order), and deletes them. */
+  async stop(...files: string[]): Promise<StatementCounts[]> {
+    await this.admin.query('SET GLOBAL general_log = OFF')
+    const out: StatementCounts[] = []
+    for (const file of files) {
+      const text = await readFile(file, 'utf8').catch(() => '')
+      out.push(parseGeneralLog(text))
+      await rm(file, { force: true })
+    }
+    return out
   }
 
   async close(): Promise<void> {
     await this.admin.end()
   }
+}
+
+/** The sum of several counts. */
+export function merge(...counts: StatementCounts[]): StatementCounts {
+  const byStatement = new Map<string, number>()
+  let total = 0
+  for (const c of counts) {
+    for (const [sql, n] of c.byStatement) byStatement.set(sql, (byStatement.get(sql) ?? 0) + n)
+    total += c.total
+  }
+  return { byStatement, total }
 }
 
 /** Statements matching `isRead` vs the rest. */

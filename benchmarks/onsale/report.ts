@@ -177,6 +177,7 @@ export function table(run: ConnectionRun): string {
       (r) => `${cell(r.staleReadsAfterSellOut)} (${cell(r.staleReadWindowMs)} ms)`,
     ],
     ['DB queries per read (sale)', (r) => r.dbQueriesPerRead],
+    ['DB statements per refusal after sell-out', (r) => r.dbStatementsPerRefusalAfterSellOut],
     ['cached reads/s (read-only)', (r) => r.cachedReads.rps],
     ['cached read p99 (ms)', (r) => r.cachedReads.p99Ms],
     [
