@@ -104,16 +104,19 @@ for (const run of runs) {
   await writeFile(join(outDir, name), svg)
 }
 
+// The same tables on stdout and in results/onsale.md (pasted into onsale/README.md).
+const md: string[] = [`${meta.date} · Node ${meta.node} · ${meta.cpus} · \`${command}\``]
 for (const run of runs) {
-  console.log(`\n## ${run.connections} connections\n`)
-  console.log(table(run))
-  console.log('\n| target | goal | measured | |\n| --- | --- | --- | --- |')
+  md.push(`\n### ${run.connections} connections\n`, table(run))
+  md.push('\n| target | goal | measured | |\n| --- | --- | --- | --- |')
   for (const t of targets(run))
-    console.log(
+    md.push(
       `| ${t.name} | ${t.goal} | ${t.value} | ${t.met === null ? 'pending' : t.met ? 'met' : 'MISSED'} |`,
     )
 }
-console.log(`\nratios: ${JSON.stringify(doc.ratios)}`)
+md.push(`\nratios: \`${JSON.stringify(doc.ratios)}\``)
+console.log(md.join('\n'))
+await writeFile(join(outDir, 'onsale.md'), `${md.join('\n')}\n`)
 console.log(
   `wrote ${relative(process.cwd(), jsonPath)} and the chart(s) in ${relative(process.cwd(), outDir)}`,
 )
