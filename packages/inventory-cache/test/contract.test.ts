@@ -74,6 +74,58 @@ describe.each(redisTopologies(['single', 'cluster']))('inventory cache on $name'
     expect(new Set(values).size).toBe(1)
   })
 
+  it('waits on a lease held elsewhere, then loads once when it expires (a crashed holder)', async () => {
+    const namespace = uniquePrefix('ic-lease')
+    const cache = make({ namespace, lease: { ttlMs: 2_000, waitMs: 5_000, pollMs: 10 } })
+    await redis.set(`{${namespace}:k}:lease`, 'crashed-process', 'PX', 300)
+    const waits: Array<{ outcome: string; ms: number }> = []
+    cache.on('leaseWait', (e) => waits.push(e))
+    let loads = 0
+    const t0 = performance.now()
+    const values = await Promise.all(
+      Array.from({ length: 20 }, () => cache.getOrLoad('k', async () => ({ loads: ++loads }))),
+    )
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250)
+    expect(loads).toBe(1)
+    expect(values.every((v) => v?.loads === 1)).toBe(true)
+    expect(waits).toEqual([expect.objectContaining({ outcome: 'acquired' })])
+  })
+
+  it('stops waiting after lease.waitMs and loads anyway (still fenced)', async () => {
+    const namespace = uniquePrefix('ic-lease')
+    const cache = make({ namespace, lease: { ttlMs: 2_000, waitMs: 150, pollMs: 10 } })
+    await redis.set(`{${namespace}:k}:lease`, 'slow-process', 'PX', 10_000)
+    const waits: string[] = []
+    cache.on('leaseWait', (e) => waits.push(e.outcome))
+    expect(await cache.getOrLoad('k', async () => ({ ok: true }))).toEqual({ ok: true })
+    expect(waits).toEqual(['timeout'])
+    expect(await redis.get(`{${namespace}:k}:lease`)).toBe('slow-process') // not ours to release
+    expect(await redis.exists(`{${namespace}:k}:v`)).toBe(1)
+  })
+
+  it('hands the lease back when the loader throws, and caches nothing', async () => {
+    const namespace = uniquePrefix('ic-lease')
+    const cache = make({ namespace })
+    const boom = new Error('db down')
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () =>
+        cache.getOrLoad('k', async () => {
+          await sleep(20)
+          throw boom
+        }),
+      ),
+    )
+    expect(results.every((r) => r.status === 'rejected' && r.reason === boom)).toBe(true)
+    await waitFor(
+      'the lease release',
+      async () => (await redis.exists(`{${namespace}:k}:lease`)) === 0,
+      1_000,
+      10,
+    )
+    expect(await redis.exists(`{${namespace}:k}:v`)).toBe(0)
+    expect(await cache.getOrLoad('k', async () => ({ ok: 1 }))).toEqual({ ok: 1 })
+  })
+
   it('hands out frozen JSON copies, the same on a miss as on a hit', async () => {
     const cache = make({ l1: { maxEntries: 0 } })
     const loaded = { at: new Date(0), nested: { seats: [1, 2] } }
