@@ -374,5 +374,9 @@ describe.each(redisTopologies(['single', 'cluster']))('inventory cache on $name'
     await a.invalidate('k') // version 2
     await waitFor('B to drop its L1 copy', async () => (await b.getOrLoad('k', loader))?.db === 2, 1_000, 5)
     expect(remote).toEqual([2])
+    // A delta applied by A reaches B's L1 the same way (B re-reads the patched L2 value).
+    expect(await a.applyDelta('k', 'db', 5)).toBe(true) // version 3
+    await waitFor('B to see the delta', async () => (await b.getOrLoad('k', loader))?.db === 7, 1_000, 5)
+    expect(remote).toEqual([2, 3])
   })
 })
