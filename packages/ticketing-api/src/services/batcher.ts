@@ -9,7 +9,7 @@ export interface BatcherOptions<I, O> {
   maxWaitMs?: number
   /** Commits one batch; returns one result per item, in order. */
   commit: (key: number, items: I[]) => Promise<O[]>
-  onBatch?: (size: number) => void
+  onBatch?: (size: number, key: number) => void
 }
 
 interface Lane<I, O> {
@@ -41,7 +41,7 @@ export function createBatcher<I, O>(options: BatcherOptions<I, O>) {
     const batch = lane.queue.splice(0, maxSize)
     lane.busy = true
     try {
-      options.onBatch?.(batch.length)
+      options.onBatch?.(batch.length, key)
       const results = await options.commit(
         key,
         batch.map((b) => b.item),

@@ -19,7 +19,11 @@ import { eventData, reservationData } from './presenters.js'
 export interface OnSaleOptions {
   backend: Backend
   metrics: Metrics
-  log: { warn(obj: unknown, msg?: string): void; error(obj: unknown, msg?: string): void }
+  log: {
+    warn(obj: unknown, msg?: string): void
+    error(obj: unknown, msg?: string): void
+    debug(obj: unknown, msg?: string): void
+  }
   holdTtlMs: number
   maxTicketsPerUser?: number
   batch: { maxSize: number; maxWaitMs: number }
@@ -45,13 +49,19 @@ export function createOnSale(options: OnSaleOptions) {
   const batcher = createBatcher<Admitted, CommitOutcome>({
     maxSize: options.batch.maxSize,
     maxWaitMs: options.batch.maxWaitMs,
-    onBatch: (size) => metrics.observe('DbBatchSize', size),
+    onBatch: (size, eventId) => {
+      metrics.observe('DbBatchSize', size)
+      log.debug({ eventId, size }, 'group commit')
+    },
     commit: async (eventId, items) => {
       // A hold past its deadline may already be back on sale: never commit it (fencing by time;
       // the DB's unique hold_id fences a hold from being committed twice).
       const now = Date.now()
       const live = items.filter((i) => i.hold.validUntil > now)
       const outcomes = live.length > 0 ? await store.commitReservations(eventId, live) : []
+      // One cache delta per batch, not per reservation (after the COMMIT, as writers must).
+      const taken = outcomes.reduce((n, o) => n + (o.ok ? o.reservation.quantity : 0), 0)
+      if (taken > 0) await cache.applyDelta(eventId, -taken).catch(() => {})
       const byId = new Map(live.map((i, n) => [i.reservationId, outcomes[n]!]))
       return items.map(
         (i) => byId.get(i.reservationId) ?? ({ ok: false, code: 'HOLD_EXPIRED' } as unknown as CommitOutcome),
@@ -76,6 +86,23 @@ export function createOnSale(options: OnSaleOptions) {
 
   async function getEvent(eventId: number): Promise<EventRecord | undefined> {
     return cache.get(eventId, () => store.getEvent(eventId))
+  }
+
+  /**
+   * What the write path needs of an event — that it exists, its name and per-user limit — never
+   * changes after creation, so it is remembered in process (bounded). Availability is never
+   * read from here: admission and the locked row decide that.
+   */
+  const statics = new Map<number, EventRecord>()
+  async function eventStatics(eventId: number): Promise<EventRecord | undefined> {
+    const known = statics.get(eventId)
+    if (known) return known
+    const event = await getEvent(eventId)
+    if (event) {
+      if (statics.size >= 10_000) statics.delete(statics.keys().next().value as number)
+      statics.set(eventId, event)
+    }
+    return event
   }
 
   async function admit(eventId: number, quantity: number, owner: string): Promise<AdmissionHold> {
@@ -106,7 +133,7 @@ export function createOnSale(options: OnSaleOptions) {
     idempotency?: IdempotencyRef
   }) {
     const started = performance.now()
-    const event = await getEvent(input.eventId)
+    const event = await eventStatics(input.eventId)
     if (!event) throw new ApiError('EVENT_NOT_FOUND', `Event ${input.eventId} not found`)
     const limit = event.maxTicketsPerUser ?? options.maxTicketsPerUser ?? null
     if (limit !== null && input.quantity > limit) {
@@ -155,12 +182,9 @@ export function createOnSale(options: OnSaleOptions) {
           throw unavailable('admission (the hold expired before its commit)', 1)
       }
     }
-    // Committed: acknowledge. Confirming the hold and moving the cache are follow-ups whose
-    // failure cannot undo the sale; the reconciler repairs any drift.
-    await Promise.all([
-      admission.confirm(hold).catch((e) => log.warn({ err: e }, 'confirming a committed hold failed')),
-      cache.applyDelta(input.eventId, -input.quantity).catch(() => {}),
-    ])
+    // Committed: acknowledge. Confirming the hold (and the batch's cache delta) are follow-ups
+    // whose failure cannot undo the sale; the reconciler repairs any drift.
+    await admission.confirm(hold).catch((e) => log.warn({ err: e }, 'confirming a committed hold failed'))
     metrics.increment('ReservationsConfirmed')
     metrics.observe('ReservationLatency', performance.now() - started)
     return { statusCode: 201, data: reservationData(outcome.reservation) }
