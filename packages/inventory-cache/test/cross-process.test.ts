@@ -58,25 +58,23 @@ describe('across processes (3 child processes, shared Redis)', () => {
     await redis.set(dbKey, '8')
     const before = await b.request<{ seats: number }>({ cmd: 'get', key, dbKey, loadsKey })
     expect(before.seats).toBe(10) // B still serves its L1 copy: the DB change alone is invisible
+    const t0 = Date.now()
     await a.request({ cmd: 'invalidate', key })
-    const t0 = performance.now()
-    const seen = new Map<ForkedScript, number>()
-    while (seen.size < 2 && performance.now() - t0 < 1_000) {
+    type GetReply = { seats: number; remoteInvalidations: number; lastRemoteInvalidationAt: number }
+    const seen = new Map<ForkedScript, GetReply>()
+    while (seen.size < 2 && Date.now() - t0 < 2_000) {
       for (const child of [b, c]) {
         if (seen.has(child)) continue
-        const r = await child.request<{ seats: number; remoteInvalidations: number }>({
-          cmd: 'get',
-          key,
-          dbKey,
-          loadsKey,
-        })
-        if (r.seats === 8) {
-          expect(r.remoteInvalidations).toBeGreaterThanOrEqual(1)
-          seen.set(child, performance.now() - t0)
-        }
+        const r = await child.request<GetReply>({ cmd: 'get', key, dbKey, loadsKey })
+        if (r.seats === 8) seen.set(child, r)
       }
     }
     expect(seen.size).toBe(2)
-    for (const ms of seen.values()) expect(ms).toBeLessThan(100)
+    for (const r of seen.values()) {
+      // The L1 entry was dropped by the pub/sub message (not by a TTL: L1 lives 60 s here), and
+      // that happened within 100 ms of asking A to invalidate (same machine, same clock).
+      expect(r.remoteInvalidations).toBe(1)
+      expect(r.lastRemoteInvalidationAt - t0).toBeLessThan(100)
+    }
   })
 })
