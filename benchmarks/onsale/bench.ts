@@ -504,7 +504,10 @@ export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]
           contender =
             name === 'seedDesign' ? await startSeedDesign(mariadb.url) : await startOurs(mariadb.url)
         } catch (error) {
-          const reason = (error as Error).message.split('\n').slice(0, 12).join('\n')
+          const message = (error as Error).message
+          // The first line says what failed; the end of the server's output usually says why.
+          const reason =
+            `${message.split('\n')[0]}\n${message.split('\n').slice(1).join('\n').slice(-1500)}`.trim()
           o.log(`${name}: PENDING, could not start: ${reason}`)
           run[name] = { pending: true, reason }
           continue
