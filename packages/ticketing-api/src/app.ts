@@ -6,10 +6,10 @@ import type { Config } from './config.js'
 import { authPlugin } from './plugins/auth.js'
 import { type BackendPluginOptions, backendPlugin } from './plugins/backend.js'
 import { httpPlugin } from './plugins/http.js'
-import type { Backend } from './ports/index.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
 import { reservationRoutes } from './routes/reservations.js'
+import { seatingPlugin } from './seating/plugin.js'
 
 export interface AppOptions {
   config: Config
@@ -35,6 +35,8 @@ export const ticketingApp = fp(
     await app.register(backendPlugin, { config, createBackend })
     await app.register(httpPlugin, { config, rateLimitRedis })
     await app.register(authPlugin, { auth: config.auth })
+    // Before the reservation routes: its hooks route seated events to seat holds.
+    await app.register(seatingPlugin, { config })
     await app.register(healthRoutes)
     await app.register(eventRoutes, { prefix: '/api/events' })
     await app.register(reservationRoutes, { prefix: '/api/reservations' })

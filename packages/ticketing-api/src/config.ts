@@ -28,6 +28,8 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_WINDOW_MS: Type.Optional(Int({ minimum: 1 })),
   MAX_TICKETS_PER_USER: Type.Optional(Int({ minimum: 1, maximum: 100 })),
   HOLD_TTL_MS: Type.Optional(Int({ minimum: 1000 })),
+  HOLD_SEATS_TTL_MS: Type.Optional(Int({ minimum: 1000, maximum: 3_600_000 })),
+  MAX_SEATS_PER_HOLD: Type.Optional(Int({ minimum: 1, maximum: 100 })),
   DB_POOL_SIZE: Type.Optional(Int({ minimum: 1, maximum: 1000 })),
   BATCH_MAX_SIZE: Type.Optional(Int({ minimum: 1, maximum: 1000 })),
   BATCH_MAX_WAIT_MS: Type.Optional(Int({ minimum: 0, maximum: 1000 })),
@@ -61,6 +63,8 @@ export interface Config {
   rateLimit: { max: number; windowMs: number }
   maxTicketsPerUser?: number
   holdTtlMs: number
+  /** Reserved seating: seat-hold TTL (HOLD_SEATS_TTL_MS) and seats per hold (MAX_SEATS_PER_HOLD). */
+  seating: { holdTtlMs: number; maxSeatsPerHold: number }
   batch: { maxSize: number; maxWaitMs: number }
   reconcileIntervalMs: number
   shutdownGraceMs: number
@@ -165,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     maxTicketsPerUser: e.MAX_TICKETS_PER_USER,
     holdTtlMs: e.HOLD_TTL_MS ?? 30_000,
+    seating: { holdTtlMs: e.HOLD_SEATS_TTL_MS ?? 600_000, maxSeatsPerHold: e.MAX_SEATS_PER_HOLD ?? 10 },
     batch: { maxSize: e.BATCH_MAX_SIZE ?? 100, maxWaitMs: e.BATCH_MAX_WAIT_MS ?? 0 },
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS ?? 30_000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,

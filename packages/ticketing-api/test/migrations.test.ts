@@ -11,16 +11,24 @@ describe('migrations (umzug, plain SQL)', () => {
   afterAll(async () => db?.drop())
 
   it('applies once; applying again (also concurrently) is a no-op', async () => {
-    expect(await runMigrations(db.url)).toEqual(['0001_init.sql'])
+    expect(await runMigrations(db.url)).toEqual(['0001_init.sql', '0002_seating.sql'])
     const again = await Promise.all([runMigrations(db.url), runMigrations(db.url)])
     expect(again).toEqual([[], []])
     const conn = await mysql.createConnection(db.url)
     try {
       const [tables] = await conn.query('SHOW TABLES')
       const names = (tables as Record<string, string>[]).map((t) => Object.values(t)[0]).sort()
-      expect(names).toEqual(['events', 'idempotency_keys', 'reservations', 'schema_migrations'])
+      expect(names).toEqual([
+        'events',
+        'fencing_tokens',
+        'idempotency_keys',
+        'reservations',
+        'schema_migrations',
+        'seat_maps',
+        'seat_sales',
+      ])
       const [applied] = await conn.query('SELECT name FROM schema_migrations')
-      expect(applied).toHaveLength(1)
+      expect(applied).toHaveLength(2)
     } finally {
       await conn.end()
     }
@@ -34,7 +42,7 @@ describe('migrations (umzug, plain SQL)', () => {
         runMigrations(fresh.url),
         runMigrations(fresh.url),
       ])
-      expect(results.flat()).toEqual(['0001_init.sql'])
+      expect(results.flat()).toEqual(['0001_init.sql', '0002_seating.sql'])
     } finally {
       await fresh.drop()
     }

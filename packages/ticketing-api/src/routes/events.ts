@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError, validationError } from '../errors.js'
+import { expandSeatMap, seatIds } from '../seating/layout.js'
 import { requestHash } from '../services/idempotency.js'
 import { eventData } from '../services/presenters.js'
 import { CreateEventBody, EventData, EventId, envelope, IdempotencyHeaders, Pagination } from './schemas.js'
@@ -45,6 +46,8 @@ export async function eventRoutes(app: FastifyInstance) {
         body: CreateEventBody,
         response: envelope(201, EventData),
       },
+      // A seat map in the explicit form can be large.
+      bodyLimit: 1024 * 1024,
       preHandler: async (request) => {
         await app.authenticate(request)
         app.assertAdmin(request)
@@ -53,7 +56,17 @@ export async function eventRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const body = request.body as typeof CreateEventBody.static
       assertRealDate(body.eventDate)
-      const result = await app.onSale.createEvent(body, idemRef(request, body))
+      // Reserved seating: totalSeats is the seat map's size (src/seating).
+      const { seatMap, ...event } = body
+      const layout = seatMap && expandSeatMap(seatMap)
+      const totalSeats = layout ? seatIds(layout).length : event.totalSeats
+      if (totalSeats === undefined) throw validationError('totalSeats', 'is required (or give a seatMap)')
+      if (layout && event.totalSeats !== undefined && event.totalSeats !== totalSeats) {
+        throw validationError('totalSeats', `must equal the seat map's ${totalSeats} seats, or be omitted`)
+      }
+      const result = await app.onSale.createEvent({ ...event, totalSeats }, idemRef(request, body))
+      // Saved on replays too (idempotent): a retry with the same Idempotency-Key repairs a lost map.
+      if (layout) await app.seating.saveLayout((result.data as { eventId: number }).eventId, layout)
       if (result.replayed) reply.header('Idempotent-Replayed', 'true')
       return reply
         .code(result.statusCode)

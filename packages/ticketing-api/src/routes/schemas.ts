@@ -1,4 +1,5 @@
 import { type TSchema, Type } from '@sinclair/typebox'
+import { SeatMapInput } from '../seating/layout.js'
 
 /** ISO-8601 local date-time, as the seed sends it ("2024-12-31T19:00:00"); seconds/fraction optional. */
 export const LOCAL_DATE_TIME =
@@ -17,8 +18,10 @@ export const IdempotencyHeaders = Type.Object({
 export const CreateEventBody = Type.Object(
   {
     eventName: Type.String({ minLength: 1, maxLength: 200 }),
-    totalSeats: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Required for general admission; derived from `seatMap` when one is given. */
+    totalSeats: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     eventDate: Type.String({ pattern: LOCAL_DATE_TIME, description: 'ISO local date-time, echoed as given' }),
+    seatMap: Type.Optional(SeatMapInput),
     price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })),
     venue: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     maxTicketsPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
