@@ -28,7 +28,7 @@ export interface InventoryCacheOptions {
    * @default 5_000
    */
   ttlMs?: number
-  /** In-process tier. */
+  /** In-process tier. @default { maxEntries: 10_000, ttlMs: 500 } */
   l1?: {
     /** Most entries kept; least recently used are evicted. `0` disables L1. @default 10_000 */
     maxEntries?: number
@@ -55,7 +55,7 @@ export interface InventoryCacheOptions {
   xfetchBeta?: number
   /** TTL of "not found" results (loader returned `undefined`). @default 1_000 */
   negativeTtlMs?: number
-  /** Cross-process single flight. */
+  /** Cross-process single flight. @default { ttlMs: 2_000, waitMs: 3_000, pollMs: 20 } */
   lease?: {
     /** Lease key TTL: how long other processes wait on a crashed loader. @default 2_000 */
     ttlMs?: number
@@ -72,7 +72,7 @@ export interface InventoryCacheOptions {
   versionTtlMs?: number
   /** Per-command timeout: a hung Redis cannot stall reads longer than this. @default 500 */
   commandTimeoutMs?: number
-  /** Circuit breaker around Redis. */
+  /** Circuit breaker around Redis. @default { failureThreshold: 3, openMs: 1_000 } */
   breaker?: {
     /** Consecutive Redis failures that open the circuit. @default 3 */
     failureThreshold?: number
