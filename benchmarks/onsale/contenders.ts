@@ -129,6 +129,12 @@ export async function startSeedDesign(mariaDbUrl: string): Promise<RunningConten
 
 /** Where the reference API's production entry point is, or why it cannot run. */
 export function oursEntryPoint(): { path?: string; problem?: string } {
+  // ONSALE_API_ENTRY points at another build of the same server (e.g. of a given commit).
+  const override = process.env.ONSALE_API_ENTRY
+  if (override)
+    return existsSync(override)
+      ? { path: override }
+      : { problem: `ONSALE_API_ENTRY=${override} does not exist` }
   let dir: string
   try {
     dir = dirname(createRequire(import.meta.url).resolve('@ticketing/ticketing-api/package.json'))
