@@ -9,7 +9,13 @@ import {
   ReplicationTimeoutError,
   SeatsUnavailableError,
 } from './errors.js'
-import { type CapacityState, type NodeHold, parseCapacityReply, parseHoldReply } from './hold.js'
+import {
+  acquiredHold,
+  type CapacityState,
+  type NodeHold,
+  parseCapacityReply,
+  parseHoldReply,
+} from './hold.js'
 import { assertOneSlot, baseKeys, type EventKeys } from './keys.js'
 import { runScript } from './run-script.js'
 import { SCRIPTS, type Script } from './scripts.js'
@@ -90,7 +96,14 @@ export class DirectEngine implements Engine {
         reply.slice(1).map((i) => seats[Number(i) - 1]!),
       )
     }
-    return parseHoldReply(reply, hold.id, k.eventId)
+    return acquiredHold(reply, {
+      id: hold.id,
+      eventId: k.eventId,
+      owner,
+      kind: 'seats',
+      seats,
+      quantity: seats.length,
+    })
   }
 
   async holdUnits(
@@ -104,7 +117,14 @@ export class DirectEngine implements Engine {
     const reply = await this.#acquire(SCRIPTS.holdUnits, baseKeys(k, hold.rand), argv, k, hold)
     if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
     if (reply[0] === CONTENDED) throw new InsufficientCapacityError(k.eventId, quantity, Number(reply[1]))
-    return parseHoldReply(reply, hold.id, k.eventId)
+    return acquiredHold(reply, {
+      id: hold.id,
+      eventId: k.eventId,
+      owner,
+      kind: 'quantity',
+      seats: [],
+      quantity,
+    })
   }
 
   async release(k: EventKeys, hold: HoldRef, owner: string): Promise<boolean> {

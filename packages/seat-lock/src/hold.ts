@@ -47,6 +47,14 @@ export function parseHoldReply(reply: unknown[], id: string, eventId: string): N
   }
 }
 
+/** Builds a fresh hold from an acquire's `{1, token, expiresAt}` reply and what the caller asked for. */
+export function acquiredHold(
+  reply: unknown[],
+  base: Pick<NodeHold, 'id' | 'eventId' | 'owner' | 'kind' | 'seats' | 'quantity'>,
+): NodeHold {
+  return { ...base, token: Number(reply[1]), expiresAt: Number(reply[2]), status: 'held' }
+}
+
 export function parseCapacityReply(reply: unknown[]): CapacityState {
   return {
     total: Number(reply[1]),

@@ -63,9 +63,17 @@ export function baseKeys(k: EventKeys, holdRand: string): string[] {
  * keys from the id alone) plus 96 random bits (so ids cannot be guessed or collide).
  */
 export function newHoldId(eventId: string): { id: string; rand: string } {
-  const rand = randomBytes(12).toString('base64url')
+  // One crypto call per 256 ids: randomBytes has a fixed cost that shows on the hot path.
+  if (poolOffset + 12 > pool.length) {
+    pool = randomBytes(12 * 256)
+    poolOffset = 0
+  }
+  const rand = pool.toString('base64url', poolOffset, poolOffset + 12)
+  poolOffset += 12
   return { id: `${eventId}.${rand}`, rand }
 }
+let pool = Buffer.alloc(0)
+let poolOffset = 0
 
 const RAND = /^[A-Za-z0-9_-]{16}$/
 

@@ -41,7 +41,7 @@ export interface SeatLockOptions {
   confirmedRetentionMs?: number
   /**
    * Quorum mode, quantity holds: how long to keep re-proposing GA units when another buyer's
-   * proposal collided with ours while units remain (a collision is not "sold out"). @default 5_000
+   * proposal collided with ours while units remain (a collision is not "sold out"). @default 10_000
    */
   quorumContentionBudgetMs?: number
 }
@@ -126,6 +126,6 @@ export function resolveOptions(options: SeatLockOptions): ResolvedOptions {
     },
     waitForReplicas: wait ? { replicas: wait.replicas, timeoutMs: wait.timeoutMs } : undefined,
     confirmedRetentionMs: int('confirmedRetentionMs', options.confirmedRetentionMs ?? 604_800_000, 1),
-    quorumContentionBudgetMs: int('quorumContentionBudgetMs', options.quorumContentionBudgetMs ?? 5_000, 0),
+    quorumContentionBudgetMs: int('quorumContentionBudgetMs', options.quorumContentionBudgetMs ?? 10_000, 0),
   }
 }

@@ -10,7 +10,13 @@ import {
   QuorumFailedError,
   SeatsUnavailableError,
 } from './errors.js'
-import { type CapacityState, type NodeHold, parseCapacityReply, parseHoldReply } from './hold.js'
+import {
+  acquiredHold,
+  type CapacityState,
+  type NodeHold,
+  parseCapacityReply,
+  parseHoldReply,
+} from './hold.js'
 import { baseKeys, type EventKeys } from './keys.js'
 import { runScript } from './run-script.js'
 import { SCRIPTS, type Script } from './scripts.js'
@@ -32,8 +38,12 @@ interface Call {
   replies: NodeReply[]
 }
 
-/** Free-unit ids a view returns in full when there are at most this many (else a random sample). */
-const VIEW_FULL = 128
+/**
+ * Free-unit ids a view returns in full when a node has at most this many, else a random sample
+ * of this size: views are read by every buyer on every node, so they must stay small. After
+ * repeated collisions a buyer asks for the full sets (exact, but costlier).
+ */
+const VIEW_SAMPLE = 48
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -177,8 +187,15 @@ export class QuorumEngine implements Engine {
   }
 
   /** Merges the granting nodes' view of a hold: highest token, earliest expiry. */
-  #merge(replies: NodeReply[], hold: HoldRef, eventId: string): NodeHold {
-    const holds = replies.map((r) => parseHoldReply(r.reply, hold.id, eventId))
+  #merge(
+    replies: NodeReply[],
+    hold: HoldRef,
+    eventId: string,
+    base?: Parameters<typeof acquiredHold>[1],
+  ): NodeHold {
+    const holds = replies.map((r) =>
+      base ? acquiredHold(r.reply, base) : parseHoldReply(r.reply, hold.id, eventId),
+    )
     const first = holds[0]!
     return {
       ...first,
@@ -212,7 +229,15 @@ export class QuorumEngine implements Engine {
         )
       },
     )
-    return this.#fence(k, hold, this.#merge(granted, hold, k.eventId))
+    const base = {
+      id: hold.id,
+      eventId: k.eventId,
+      owner,
+      kind: 'seats' as const,
+      seats,
+      quantity: seats.length,
+    }
+    return this.#fence(k, hold, this.#merge(granted, hold, k.eventId, base))
   }
 
   /**
@@ -248,7 +273,8 @@ export class QuorumEngine implements Engine {
     ttlMs: number,
   ): Promise<NodeHold> {
     const granted = await this.#proposeUnits(k, hold, quantity, 'hold', owner, ttlMs)
-    return this.#fence(k, hold, this.#merge(granted, hold, k.eventId))
+    const base = { id: hold.id, eventId: k.eventId, owner, kind: 'quantity' as const, seats: [], quantity }
+    return this.#fence(k, hold, this.#merge(granted, hold, k.eventId, base))
   }
 
   async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
@@ -267,8 +293,9 @@ export class QuorumEngine implements Engine {
     const deadline = Date.now() + this.#o.contentionBudgetMs
     const keys = baseKeys(k, hold.rand)
     let available = 0
+    let collisions = 0
     for (;;) {
-      const sample = Math.max(VIEW_FULL, quantity * 4)
+      const sample = collisions >= 3 ? 1_000_000 : Math.max(VIEW_SAMPLE, quantity * 4)
       const views = await this.#fanOut('capacityView', keys, [k.seatPrefix, 'view', sample, '-'])
       const ok = views.filter((v) => v.reply[0] === OK)
       if (views.filter((v) => v.reply[0] === NO_CAPACITY).length >= this.quorum)
@@ -308,6 +335,7 @@ export class QuorumEngine implements Engine {
         )
       } catch (error) {
         if (!(error instanceof InsufficientCapacityError) || Date.now() >= deadline) throw error
+        collisions++
         await sleep(randomInt(5))
       }
     }

@@ -78,7 +78,8 @@ local token = next_token(now)
 redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'seats', 'seats', ARGV[5], 'slots', '[]',
   'qty', #KEYS - 6, 'token', token, 'exp', exp, 'status', 'held')
 redis.call('PEXPIREAT', KEYS[1], exp)
-return hold_reply()
+-- The caller knows everything else about the hold; a short reply keeps the hot path cheap.
+return {1, token, exp}
 `
 
 /**
@@ -87,7 +88,7 @@ return hold_reply()
  * client proposes the same unit ids to every node and each node grants all of them or none,
  * so a unit is only ever granted on a majority to one hold. mode 'remove' takes the units off
  * sale for good (capacity.remove) instead of holding them.
- * Reply: hold, or {0, available}, or {-3}; for 'remove': {1, total, available, held, confirmed}.
+ * Reply: {1, token, expiresAt}, or {0, available}, or {-3}; for 'remove': {1, total, available, held, confirmed}.
  */
 export const HOLD_UNITS = `${PRELUDE}
 local now = now_ms()
@@ -121,7 +122,8 @@ local token = next_token(now)
 redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'quantity', 'seats', '[]', 'slots', cjson.encode(units),
   'qty', qty, 'token', token, 'exp', exp, 'status', 'held')
 redis.call('PEXPIREAT', KEYS[1], exp)
-return hold_reply()
+-- The caller knows everything else about the hold; a short reply keeps the hot path cheap.
+return {1, token, exp}
 `
 
 /** Owner-checked release. ARGV: seatPrefix, holdId, owner ('' = any). Deletes only what is still ours. */

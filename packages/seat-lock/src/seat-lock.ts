@@ -143,7 +143,9 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
       const start = Date.now()
       try {
         const hold = this.#withValidity(await attempt(), start, ttlMs)
-        this.#emit('acquired', { hold, attempts: n, durationMs: Date.now() - began })
+        if (this.listenerCount('acquired') > 0) {
+          this.#emit('acquired', { hold, attempts: n, durationMs: Date.now() - began })
+        }
         return hold
       } catch (error) {
         if (error instanceof SeatsUnavailableError) {

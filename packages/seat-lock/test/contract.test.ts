@@ -22,7 +22,8 @@ describe.each(redisTopologies())('seat-lock on $name', (spec) => {
   beforeAll(async () => {
     topo = await spec.start()
     prefix = uniquePrefix('sl')
-    lock = lockOn(topo, prefix)
+    // A generous contention budget: on a loaded 2-core box 1,000 buyers on a quorum take seconds.
+    lock = lockOn(topo, prefix, { quorumContentionBudgetMs: 30_000 })
   })
   afterAll(async () => {
     await lock?.close()

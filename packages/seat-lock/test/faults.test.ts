@@ -10,7 +10,7 @@ describe('quorum of 3 with nodes down', () => {
     const topo = await redisTopologies(['quorum3'])[0]!.start()
     try {
       const prefix = uniquePrefix('q1')
-      const lock = lockOn(topo, prefix)
+      const lock = lockOn(topo, prefix, { quorumContentionBudgetMs: 30_000 })
       await lock.capacity.set('ga', 300)
       await topo.nodes[2]!.kill()
 

@@ -1,0 +1,10 @@
+/**
+ * `npx tsx seat-lock/run.ts` (from benchmarks/, after `npm run build -w @ticketing/seat-lock`):
+ * every seat-lock scenario, one after the other, then one table with ratios.
+ */
+import { run as fourSeats } from './four-seats.bench.js'
+import { run as oneSeat } from './one-seat.bench.js'
+import { printRows } from './subjects.js'
+
+console.log(`node ${process.version}, ${new Date().toISOString()}`)
+printRows([...(await oneSeat()), ...(await fourSeats())])
