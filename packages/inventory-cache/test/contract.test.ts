@@ -205,6 +205,16 @@ describe.each(redisTopologies(['single', 'cluster']))('inventory cache on $name'
     expect(await redis.exists(`{${namespace}:event:2}:v`)).toBe(0)
   })
 
+  it('jitters the TTL of values filled together', async () => {
+    const namespace = uniquePrefix('ic')
+    const cache = make({ namespace, ttlMs: 10_000, graceMs: 0, jitter: 0.5 })
+    await Promise.all(Array.from({ length: 20 }, (_, i) => cache.getOrLoad(`j${i}`, async () => ({ i }))))
+    const ttls = await Promise.all(Array.from({ length: 20 }, (_, i) => redis.pttl(`{${namespace}:j${i}}:v`)))
+    expect(Math.min(...ttls)).toBeGreaterThanOrEqual(4_900)
+    expect(Math.max(...ttls)).toBeLessThanOrEqual(10_000)
+    expect(Math.max(...ttls) - Math.min(...ttls)).toBeGreaterThan(1_000)
+  })
+
   it('invalidate bumps a version that outlives the value', async () => {
     const namespace = uniquePrefix('ic')
     const cache = make({ namespace })

@@ -1,6 +1,7 @@
 import { sharedRedis, uniquePrefix, waitFor } from '@ticketing/testkit'
 import type { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
+import { CircuitBreaker } from '../src/breaker.js'
 import { createInventoryCache, InvalidOptionsError } from '../src/index.js'
 import { L1Cache } from '../src/l1.js'
 import { ServerClock } from '../src/redis-tier.js'
@@ -68,6 +69,29 @@ describe('L1 (LRU)', () => {
     expect(l1.set('k', { v: 1 }, 1, 1)).toBe(false) // a slow read of version 1
     expect(l1.set('k', { v: 2 }, 2, 1)).toBe(true)
     expect(l1.get('k', 2)?.value).toEqual({ v: 2 })
+  })
+})
+
+describe('CircuitBreaker', () => {
+  it('opens after consecutive failures, lets one probe through after openMs, closes on success', () => {
+    const states: string[] = []
+    const breaker = new CircuitBreaker(2, 100, (s) => states.push(s))
+    expect(breaker.allow(0)).toBe(true)
+    breaker.failure(0)
+    breaker.success() // a success resets the count
+    breaker.failure(0)
+    expect(breaker.state).toBe('closed')
+    breaker.failure(0)
+    expect(breaker.state).toBe('open')
+    expect(breaker.allow(50)).toBe(false)
+    expect(breaker.allow(100)).toBe(true) // the probe
+    expect(breaker.allow(100)).toBe(false) // only one
+    breaker.failure(100) // probe failed: open again
+    expect(breaker.allow(150)).toBe(false)
+    expect(breaker.allow(200)).toBe(true)
+    breaker.success()
+    expect(breaker.state).toBe('closed')
+    expect(states).toEqual(['open', 'half-open', 'open', 'half-open', 'closed'])
   })
 })
 
