@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import { Cluster, Redis, type RedisOptions } from 'ioredis'
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis'
 import { freePort, type Spawned, spawnServer, waitFor } from './processes.js'
 
 const run = promisify(execFile)
@@ -120,7 +120,7 @@ export async function startRedisNodes(count: number): Promise<RedisServer[]> {
 export interface RedisClusterHandle {
   readonly nodes: RedisServer[]
   /** A new cluster client (closed by `stop`). */
-  client(options?: ConstructorParameters<typeof Cluster>[1]): Cluster
+  client(options?: ClusterOptions): Cluster
   stop(): Promise<void>
 }
 
