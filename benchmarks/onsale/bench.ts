@@ -489,7 +489,12 @@ export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]
   const o = options
   const logDir = await mkdtemp(join(tmpdir(), 'onsale-'))
   o.log('starting a dedicated mariadbd for the contenders…')
-  const mariadb = await startMariaDb()
+  // The same character set as the machine's (Debian's) MariaDB: testkit starts mariadbd with
+  // --no-defaults, whose latin1 default breaks foreign keys between tables created without an
+  // explicit charset and utf8mb4 ones (the API's migration 0002 hits exactly that).
+  const mariadb = await startMariaDb({
+    args: ['--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci'],
+  })
   const queryLog = await QueryLog.open(mariadb.url)
   const runs: ConnectionRun[] = []
   try {
