@@ -56,34 +56,64 @@ function apiEnv(port: number, options: ApiOptions): NodeJS.ProcessEnv {
   return env
 }
 
-/** Starts one API process and waits until GET /api/health/live answers 200. */
+/**
+ * Starts one API process and waits until GET /api/health/live answers 200. A process that exits
+ * during start-up is tried again (twice): in a shared checkout the dist/ it runs may be in the
+ * middle of a rebuild (tsup cleans it first) when a scenario starts.
+ */
 export async function startApi(options: ApiOptions, name = 'api'): Promise<ApiProcess> {
+  let lastError: unknown
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await startApiOnce(options, name)
+    } catch (error) {
+      lastError = error
+      if (!(error as { exited?: boolean }).exited) throw error
+      await new Promise((r) => setTimeout(r, 5000))
+    }
+  }
+  throw lastError
+}
+
+async function startApiOnce(options: ApiOptions, name: string): Promise<ApiProcess> {
   if (!existsSync(serverEntry)) {
-    throw new Error(
-      `${serverEntry} is missing: build first (npx lerna run build --scope @ticketing/ticketing-api --include-dependencies)`,
+    throw Object.assign(
+      new Error(
+        `${serverEntry} is missing: build first (npx lerna run build --scope @ticketing/ticketing-api --include-dependencies)`,
+      ),
+      { exited: true },
     )
   }
   const port = await freePort()
   const proc = spawnServer(process.execPath, [serverEntry], { env: apiEnv(port, options), cwd: root })
   let exited = false
-  proc.child.once('exit', () => {
-    exited = true
+  // Rejects as soon as the process dies during start-up, instead of polling until the timeout.
+  const died = new Promise<never>((_, reject) => {
+    proc.child.once('exit', (code, signal) => {
+      exited = true
+      reject(new Error(`exited during start-up (${signal ?? code})`))
+    })
   })
+  died.catch(() => undefined)
   const baseUrl = `http://127.0.0.1:${port}`
   try {
-    await waitFor(
-      `${name} on port ${port}`,
-      async () => {
-        if (exited) throw new Error('exited')
-        const res = await fetch(`${baseUrl}/api/health/live`, { signal: AbortSignal.timeout(1000) })
-        return res.status === 200
-      },
-      60_000,
-      100,
-    )
+    await Promise.race([
+      died,
+      waitFor(
+        `${name} on port ${port}`,
+        async () => {
+          const res = await fetch(`${baseUrl}/api/health/live`, { signal: AbortSignal.timeout(1000) })
+          return res.status === 200
+        },
+        90_000,
+        100,
+      ),
+    ])
   } catch (error) {
     await proc.kill()
-    throw new Error(`${name} did not start: ${(error as Error).message}\n${proc.output()}`)
+    throw Object.assign(new Error(`${name} did not start: ${(error as Error).message}\n${proc.output()}`), {
+      exited,
+    })
   }
   return {
     name,
