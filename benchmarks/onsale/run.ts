@@ -15,7 +15,7 @@
  * --allow-pending was not given.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
-import { cpus, tmpdir, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULTS, isMeasured, type OnSaleOptions, runOnSale } from './bench.js'
@@ -64,6 +64,8 @@ const outDir = value('out') ?? join(here, '..', 'results')
 const command = `npm run bench:onsale${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`
 
 const started = new Date()
+// Other work on the machine shows in the load average: recorded with the results.
+const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100)
 const runs = await runOnSale(options)
 if (tty) process.stderr.write('\r\x1b[K')
 
@@ -73,6 +75,7 @@ const meta = {
   node: process.version,
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
   memoryGb: Math.round(totalmem() / 2 ** 30),
+  loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
   command,
   quick,
   scenario: {
@@ -105,7 +108,9 @@ for (const run of runs) {
 }
 
 // The same tables on stdout and in results/onsale.md (pasted into onsale/README.md).
-const md: string[] = [`${meta.date} · Node ${meta.node} · ${meta.cpus} · \`${command}\``]
+const md: string[] = [
+  `${meta.date} · Node ${meta.node} · ${meta.cpus} · load average ${loadAtStart[0]} → ${meta.loadAverage.atEnd[0]} · \`${command}\``,
+]
 for (const run of runs) {
   md.push(`\n### ${run.connections} connections\n`, table(run))
   md.push('\n| target | goal | measured | |\n| --- | --- | --- | --- |')
