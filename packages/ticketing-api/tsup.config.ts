@@ -8,6 +8,8 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   platform: 'node',
+  // The seat-map page (plain HTML/CSS/JS): src/web/public → dist/public, served at `/`.
+  publicDir: 'src/web',
   esbuildPlugins: [
     {
       // SQL migrations stay plain .sql files; `import x from './a.sql?raw'` inlines their text
