@@ -87,7 +87,7 @@ export class DirectEngine implements Engine {
     owner: string,
     ttlMs: number,
   ): Promise<NodeHold> {
-    const keys = [...baseKeys(k, hold.rand), ...seats.map((s) => k.seatPrefix + s)]
+    const keys = [k.holdPrefix + hold.rand, k.fence, ...seats.map((s) => k.seatPrefix + s)]
     const argv = [k.seatPrefix, hold.id, owner, ttlMs, JSON.stringify(seats)]
     const reply = await this.#acquire(SCRIPTS.holdSeats, keys, argv, k, hold)
     if (reply[0] === CONTENDED) {
@@ -113,7 +113,7 @@ export class DirectEngine implements Engine {
     owner: string,
     ttlMs: number,
   ): Promise<NodeHold> {
-    const argv = [k.seatPrefix, hold.id, owner, ttlMs, quantity, 'hold']
+    const argv = [k.seatPrefix, hold.id, owner, ttlMs, quantity, 'hold', 'any']
     const reply = await this.#acquire(SCRIPTS.holdUnits, baseKeys(k, hold.rand), argv, k, hold)
     if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
     if (reply[0] === CONTENDED) throw new InsufficientCapacityError(k.eventId, quantity, Number(reply[1]))
@@ -169,7 +169,7 @@ export class DirectEngine implements Engine {
   }
 
   async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
-    const argv = [k.seatPrefix, '-', '', 0, units, 'remove']
+    const argv = [k.seatPrefix, '-', '', 0, units, 'remove', 'any']
     const reply = await this.#run(SCRIPTS.holdUnits, baseKeys(k, '-'), argv)
     if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
     if (reply[0] === CONTENDED) throw new InsufficientCapacityError(k.eventId, units, Number(reply[1]))

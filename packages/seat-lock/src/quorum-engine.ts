@@ -17,7 +17,7 @@ import {
   parseCapacityReply,
   parseHoldReply,
 } from './hold.js'
-import { baseKeys, type EventKeys } from './keys.js'
+import { baseKeys, type EventKeys, newHoldId } from './keys.js'
 import { runScript } from './run-script.js'
 import { SCRIPTS, type Script } from './scripts.js'
 
@@ -211,7 +211,7 @@ export class QuorumEngine implements Engine {
     owner: string,
     ttlMs: number,
   ): Promise<NodeHold> {
-    const keys = [...baseKeys(k, hold.rand), ...seats.map((s) => k.seatPrefix + s)]
+    const keys = [k.holdPrefix + hold.rand, k.fence, ...seats.map((s) => k.seatPrefix + s)]
     const argv = [k.seatPrefix, hold.id, owner, ttlMs, JSON.stringify(seats)]
     const granted = await this.#acquire(
       this.#seats,
@@ -272,13 +272,13 @@ export class QuorumEngine implements Engine {
     owner: string,
     ttlMs: number,
   ): Promise<NodeHold> {
-    const granted = await this.#proposeUnits(k, hold, quantity, 'hold', owner, ttlMs)
-    const base = { id: hold.id, eventId: k.eventId, owner, kind: 'quantity' as const, seats: [], quantity }
-    return this.#fence(k, hold, this.#merge(granted, hold, k.eventId, base))
+    const { granted, ref } = await this.#proposeUnits(k, hold, quantity, 'hold', owner, ttlMs)
+    const base = { id: ref.id, eventId: k.eventId, owner, kind: 'quantity' as const, seats: [], quantity }
+    return this.#fence(k, ref, this.#merge(granted, ref, k.eventId, base))
   }
 
   async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
-    const granted = await this.#proposeUnits(k, { id: '-', rand: '-' }, units, 'remove', '', 1)
+    const { granted } = await this.#proposeUnits(k, { id: '-', rand: '-' }, units, 'remove', '', 1)
     return this.#state(k, granted)
   }
 
@@ -289,14 +289,14 @@ export class QuorumEngine implements Engine {
     mode: 'hold' | 'remove',
     owner: string,
     ttlMs: number,
-  ): Promise<NodeReply[]> {
+  ): Promise<{ granted: NodeReply[]; ref: HoldRef }> {
     const deadline = Date.now() + this.#o.contentionBudgetMs
-    const keys = baseKeys(k, hold.rand)
+    let ref = hold
     let available = 0
     let collisions = 0
     for (;;) {
       const sample = collisions >= 3 ? 1_000_000 : Math.max(VIEW_SAMPLE, quantity * 4)
-      const views = await this.#fanOut('capacityView', keys, [k.seatPrefix, 'view', sample, '-'])
+      const views = await this.#fanOut('capacityView', baseKeys(k, '-'), [k.seatPrefix, 'view', sample, '-'])
       const ok = views.filter((v) => v.reply[0] === OK)
       if (views.filter((v) => v.reply[0] === NO_CAPACITY).length >= this.quorum)
         throw new CapacityNotSetError(k.eventId)
@@ -319,22 +319,33 @@ export class QuorumEngine implements Engine {
         }
         candidates = ok[randomInt(ok.length)]!.reply.slice(2).map(String)
       }
+      if (candidates.length < quantity) {
+        // Nothing to propose from this view (a partial sample): look again shortly.
+        if (Date.now() >= deadline) throw new InsufficientCapacityError(k.eventId, quantity, available)
+        collisions++
+        await sleep(1 + randomInt(5))
+        continue
+      }
       const picked = pick(candidates, quantity)
-      const argv = [k.seatPrefix, hold.id, owner, ttlMs, quantity, mode, ...picked]
+      const argv = [k.seatPrefix, ref.id, owner, ttlMs, quantity, mode, 'these', ...picked]
       try {
-        return await this.#acquire(
+        const granted = await this.#acquire(
           this.#units,
           SCRIPTS.holdUnits,
-          keys,
+          baseKeys(k, ref.rand),
           argv,
-          [k.seatPrefix, hold.id, ''],
+          [k.seatPrefix, ref.id, ''],
           ttlMs,
           () => {
             return new InsufficientCapacityError(k.eventId, quantity, available)
           },
         )
+        return { granted, ref }
       } catch (error) {
         if (!(error instanceof InsufficientCapacityError) || Date.now() >= deadline) throw error
+        // Every attempt gets a fresh hold id. A rollback of this attempt that reaches a node late
+        // (e.g. delayed by a NOSCRIPT reload) must never match, and free, a later attempt's units.
+        if (mode === 'hold') ref = newHoldId(k.eventId)
         collisions++
         await sleep(randomInt(5))
       }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
  * Declared keys, always in this order:
  *   KEYS[1] hold record  KEYS[2] fence counter  KEYS[3] cap hash  KEYS[4] free set
  *   KEYS[5] unit expiry zset  KEYS[6] unit owner hash  KEYS[7..] seat keys (where listed)
+ * except HOLD_SEATS, the hot path, which declares only what it touches: hold, fence, seats...
  * ARGV[1] is always the seat key prefix `{p:e}:s:`: release/extend/confirm derive the seat keys
  * of a hold from its record, so a hold can be addressed by id alone. Those keys carry the same
  * hash tag as KEYS[1], so they live in the same cluster slot.
@@ -67,25 +68,26 @@ export const HOLD_SEATS = `${PRELUDE}
 local now = now_ms()
 -- Collect every taken seat (not just the first) so the caller learns exactly which ones.
 local taken = {0}
-for i = 7, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then taken[#taken + 1] = i - 6 end
+for i = 3, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then taken[#taken + 1] = i - 2 end
 end
 if #taken > 1 then return taken end
 local exp = now + tonumber(ARGV[4])
-for i = 7, #KEYS do redis.call('SET', KEYS[i], ARGV[2], 'PXAT', exp) end
+for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[2], 'PXAT', exp) end
 -- The fencing token comes from the same atomic step that grants the hold.
 local token = next_token(now)
 redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'seats', 'seats', ARGV[5], 'slots', '[]',
-  'qty', #KEYS - 6, 'token', token, 'exp', exp, 'status', 'held')
+  'qty', #KEYS - 2, 'token', token, 'exp', exp, 'status', 'held')
 redis.call('PEXPIREAT', KEYS[1], exp)
 -- The caller knows everything else about the hold; a short reply keeps the hot path cheap.
 return {1, token, exp}
 `
 
 /**
- * Counting semaphore over GA units. ARGV: seatPrefix, holdId, owner, ttlMs, qty, mode, units...
- * Without units the node picks any free ones (single node / cluster). With units (quorum) the
- * client proposes the same unit ids to every node and each node grants all of them or none,
+ * Counting semaphore over GA units. ARGV: seatPrefix, holdId, owner, ttlMs, qty, mode, 'any' |
+ * 'these', units... With 'any' the node picks free units itself (single node / cluster). With
+ * 'these' (quorum) the client proposes the same unit ids to every node and each node grants all
+ * of them or none,
  * so a unit is only ever granted on a majority to one hold. mode 'remove' takes the units off
  * sale for good (capacity.remove) instead of holding them.
  * Reply: {1, token, expiresAt}, or {0, available}, or {-3}; for 'remove': {1, total, available, held, confirmed}.
@@ -96,9 +98,11 @@ if redis.call('EXISTS', KEYS[3]) == 0 then return {-3} end
 reap(now)
 local qty = tonumber(ARGV[5])
 local units
-if #ARGV > 6 then
+if ARGV[7] == 'these' then
+  -- Never fall back to picking here: nodes picking on their own would grant different units.
+  if #ARGV - 7 ~= qty then return redis.error_reply('seat-lock: proposal size differs from quantity') end
   units = {}
-  for i = 7, #ARGV do
+  for i = 8, #ARGV do
     if redis.call('SISMEMBER', KEYS[4], ARGV[i]) == 0 then return {0, redis.call('SCARD', KEYS[4])} end
     units[#units + 1] = ARGV[i]
   end
