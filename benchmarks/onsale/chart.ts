@@ -87,14 +87,19 @@ export function renderChart(
   footnote: string,
 ): string {
   const maxT = Math.max(1, ...[...throughput, ...latency].flatMap((l) => l.points.map((p) => p.t + 1)))
-  const H = PANEL_H * 2 + 50
+  const H = PANEL_H * 2 + 60
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="20" font-size="16" text-anchor="middle">${esc(title)}</text>`,
     panel(throughput, 'Throughput over time (log scale)', 'per second', 10, maxT),
     panel(latency, 'p99 latency over time (log scale)', 'ms', 10 + PANEL_H, maxT),
-    `<text x="${M.left}" y="${H - 10}" font-size="10" fill="#555">${esc(footnote)}</text>`,
+    ...footnote
+      .split('\n')
+      .map(
+        (line, i, all) =>
+          `<text x="${M.left}" y="${H - 8 - (all.length - 1 - i) * 13}" font-size="10" fill="#555">${esc(line.length > 150 ? `${line.slice(0, 147)}…` : line)}</text>`,
+      ),
     '</svg>',
   ].join('\n')
 }

@@ -101,7 +101,7 @@ for (const run of runs) {
     `On-sale: ${options.seats.toLocaleString('en-US')} seats, ${run.connections} connections (${started.toISOString().slice(0, 16)}Z, ${process.version})`,
     throughput,
     latency,
-    `${command} — solid: confirmed reservations/s and reservation p99; dashed: all requests/s and read p99`,
+    `solid: confirmed reservations/s and reservation p99 (per attempt); dashed: all requests/s and read p99; x: seconds into each phase\n${command}`,
   )
   const name = run === runs[0] ? 'onsale.svg' : `onsale-${run.connections}.svg`
   await writeFile(join(outDir, name), svg)
