@@ -24,17 +24,19 @@ import { chartLines, hardFailures, resultsDocument, table, targets } from './rep
 
 const here = dirname(fileURLToPath(import.meta.url))
 const args = process.argv.slice(2)
-const flag = (name: string) => args.includes(`--${name}`)
-const value = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]
+// The root script (`npm run bench:onsale -- --quick`) runs `npm run … -w @ticketing/benchmarks`,
+// and that inner npm takes `--quick` as its own config: it reaches us as npm_config_quick=true.
+const fromNpm = (name: string) => process.env[`npm_config_${name.replace(/-/g, '_')}`]
+const flag = (name: string) => args.includes(`--${name}`) || fromNpm(name) === 'true'
+const value = (name: string) =>
+  args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ??
+  (fromNpm(name) !== 'true' ? fromNpm(name) : undefined)
 const num = (name: string, fallback: number) => (value(name) === undefined ? fallback : Number(value(name)))
 
 const quick = flag('quick')
 // --cpu-prof[=dir]: the servers under test write V8 CPU profiles (see profile-summary.ts).
-const cpuProf = args.find((a) => a === '--cpu-prof' || a.startsWith('--cpu-prof='))
-if (cpuProf)
-  process.env.ONSALE_CPU_PROF = cpuProf.includes('=')
-    ? cpuProf.split('=')[1]
-    : join(tmpdir(), 'onsale-profiles')
+if (flag('cpu-prof') || value('cpu-prof'))
+  process.env.ONSALE_CPU_PROF = value('cpu-prof') ?? join(tmpdir(), 'onsale-profiles')
 const tty = process.stderr.isTTY
 let lastProgress = 0
 const options: OnSaleOptions = {
@@ -61,7 +63,26 @@ const options: OnSaleOptions = {
   },
 }
 const outDir = value('out') ?? join(here, '..', 'results')
-const command = `npm run bench:onsale${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`
+const OPTIONS = [
+  'quick',
+  'connections',
+  'seats',
+  'max-sale-seconds',
+  'after-sellout-seconds',
+  'steady-seconds',
+].concat([
+  'write-only-seconds',
+  'warmup-seconds',
+  'busy-retry-ms',
+  'only',
+  'out',
+  'allow-pending',
+  'cpu-prof',
+])
+const given = OPTIONS.flatMap((name) =>
+  flag(name) ? [`--${name}`] : value(name) !== undefined ? [`--${name}=${value(name)}`] : [],
+)
+const command = `npm run bench:onsale${given.length > 0 ? ` -- ${given.join(' ')}` : ''}`
 
 const started = new Date()
 // Other work on the machine shows in the load average: recorded with the results.
