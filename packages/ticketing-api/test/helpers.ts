@@ -76,21 +76,27 @@ export async function startHarness(mode: Mode, env: Record<string, string> = {})
   return h
 }
 
-/** Deletes every key containing `prefix` with SCAN (never FLUSHALL: the Redis is shared). */
+/**
+ * Deletes every key containing `prefix` in ONE Lua call (SCAN + DEL inside the script, so it is
+ * atomic like FLUSHALL, but only for our keys: the Redis is shared). Test-only: the script
+ * touches undeclared keys, which a single node allows.
+ */
+const DELETE_BY_PATTERN = `
+local cursor, n = '0', 0
+repeat
+  local r = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
+  cursor = r[1]
+  for _, k in ipairs(r[2]) do redis.call('DEL', k); n = n + 1 end
+until cursor == '0'
+return n`
+
 export async function deleteRedisPrefix(prefix: string): Promise<number> {
   const redis = sharedRedis()
-  let deleted = 0
   try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length > 0) deleted += await redis.del(...keys)
-    } while (cursor !== '0')
+    return (await redis.eval(DELETE_BY_PATTERN, 0, `*${prefix}*`)) as number
   } finally {
     redis.disconnect()
   }
-  return deleted
 }
 
 /** POST /api/events via inject; returns the new event id. */

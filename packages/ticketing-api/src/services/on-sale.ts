@@ -54,20 +54,53 @@ export function createOnSale(options: OnSaleOptions) {
       log.debug({ eventId, size }, 'group commit')
     },
     commit: async (eventId, items) => {
-      // A hold past its deadline may already be back on sale: never commit it (fencing by time;
-      // the DB's unique hold_id fences a hold from being committed twice).
-      const now = Date.now()
-      const live = items.filter((i) => i.hold.validUntil > now)
-      const outcomes = live.length > 0 ? await store.commitReservations(eventId, live) : []
-      // One cache delta per batch, not per reservation (after the COMMIT, as writers must).
-      const taken = outcomes.reduce((n, o) => n + (o.ok ? o.reservation.quantity : 0), 0)
-      if (taken > 0) await cache.applyDelta(eventId, -taken).catch(() => {})
-      const byId = new Map(live.map((i, n) => [i.reservationId, outcomes[n]!]))
-      return items.map(
-        (i) => byId.get(i.reservationId) ?? ({ ok: false, code: 'HOLD_EXPIRED' } as unknown as CommitOutcome),
+      // Confirm the holds first (one pipelined round trip), so Redis never counts a committed
+      // sale as still held: a rebuild from MySQL (free = available − held) can then only
+      // over-count — MySQL refuses the excess — and never turns buyers away while seats remain
+      // (I5). A hold that cannot be confirmed (it expired, or Redis lost it) is committed all
+      // the same: MySQL's conditional decrement is the guard against overselling, and the
+      // counter, which may now over-count, is rebuilt from MySQL after the commit.
+      const confirmed = await Promise.all(
+        items.map((i) =>
+          admission.confirm(i.hold).then(
+            () => true,
+            (error) => {
+              log.warn({ err: error, holdId: i.hold.id }, 'hold could not be confirmed; MySQL decides')
+              return false
+            },
+          ),
+        ),
       )
+      const units = (list: Admitted[]) => list.reduce((n, i) => n + i.quantity, 0)
+      let outcomes: CommitOutcome[]
+      try {
+        outcomes = await store.commitReservations(eventId, items)
+      } catch (error) {
+        // Nothing committed (or, if COMMIT itself was lost, Redis now over-counts: safe).
+        await giveBack(eventId, units(items.filter((_, n) => confirmed[n])))
+        throw error
+      }
+      // Confirmed units of refused reservations go back on sale; the sold ones move the cache,
+      // once per batch and after the COMMIT, as writers must.
+      const refusedConfirmed = items.filter((_, n) => confirmed[n] && !outcomes[n]!.ok)
+      const taken = outcomes.reduce((n, o) => n + (o.ok ? o.reservation.quantity : 0), 0)
+      await Promise.all([
+        refusedConfirmed.length > 0 ? giveBack(eventId, units(refusedConfirmed)) : undefined,
+        taken > 0 ? cache.applyDelta(eventId, -taken).catch(() => {}) : undefined,
+      ])
+      if (confirmed.includes(false)) void rebuild(eventId).catch(() => {})
+      return outcomes
     },
   })
+
+  /** Returns units of confirmed-but-unsold holds to admission (or repairs the counter). */
+  async function giveBack(eventId: number, units: number) {
+    if (units === 0) return
+    await admission.add(eventId, units).catch(async (error) => {
+      log.warn({ err: error, eventId, units }, 'returning units to admission failed; rebuilding')
+      await rebuild(eventId).catch(() => {})
+    })
+  }
 
   /** Single-flight per event: rebuilds the admission counter from the store's committed state. */
   function rebuild(eventId: number): Promise<boolean> {
@@ -140,7 +173,7 @@ export function createOnSale(options: OnSaleOptions) {
       throw validationError('quantity', `must be <= ${limit} (the per-user ticket limit of this event)`)
     }
     const hold = await admit(input.eventId, input.quantity, input.userId)
-    let outcome: CommitOutcome | { ok: false; code: 'HOLD_EXPIRED' }
+    let outcome: CommitOutcome
     try {
       outcome = await batcher.submit(input.eventId, {
         reservationId: randomUUID(),
@@ -154,12 +187,11 @@ export function createOnSale(options: OnSaleOptions) {
         hold,
       })
     } catch (error) {
-      await admission.release(hold).catch(() => {})
+      // The batch returned the units of its confirmed holds; an unconfirmed hold just expires.
       metrics.increment('Errors')
       throw error
     }
     if (!outcome.ok) {
-      await admission.release(hold).catch(() => {})
       metrics.increment('ReservationsRejected')
       switch (outcome.code) {
         case 'INSUFFICIENT_SEATS':
@@ -178,13 +210,9 @@ export function createOnSale(options: OnSaleOptions) {
           )
         case 'EVENT_NOT_FOUND':
           throw new ApiError('EVENT_NOT_FOUND', `Event ${input.eventId} not found`)
-        default:
-          throw unavailable('admission (the hold expired before its commit)', 1)
       }
     }
-    // Committed: acknowledge. Confirming the hold (and the batch's cache delta) are follow-ups
-    // whose failure cannot undo the sale; the reconciler repairs any drift.
-    await admission.confirm(hold).catch((e) => log.warn({ err: e }, 'confirming a committed hold failed'))
+    // Committed (and its hold confirmed before): acknowledge.
     metrics.increment('ReservationsConfirmed')
     metrics.observe('ReservationLatency', performance.now() - started)
     return { statusCode: 201, data: reservationData(outcome.reservation) }
