@@ -7,7 +7,7 @@
  *   npm run bench:onsale                 # 200 and 1,000 connections
  *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes)
  *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
- *            --steady-seconds=10 --write-only-seconds=30 (0 skips) --busy-retry-ms=500 --only=seedDesign,ours --out=<dir> --allow-pending
+ *            --steady-seconds=10 --write-only-seconds=30 (0 skips) --busy-retry-ms=500 --contenders=seedDesign,ours --out=<dir> --allow-pending
  *            --cpu-prof[=dir]  (V8 profiles of the servers; summarise with onsale/profile-summary.ts)
  *
  * Exit code: 1 if ours oversold, sold twice under one Idempotency-Key, refused a buyer while seats
@@ -49,7 +49,7 @@ const options: OnSaleOptions = {
   writeOnlyMs: num('write-only-seconds', quick ? 10 : 30) * 1000,
   warmupMs: num('warmup-seconds', quick ? 1 : 2) * 1000,
   busyRetryMs: num('busy-retry-ms', DEFAULTS.busyRetryMs),
-  contenders: (value('only') ?? 'seedDesign,ours').split(',') as OnSaleOptions['contenders'],
+  contenders: (value('contenders') ?? 'seedDesign,ours').split(',') as OnSaleOptions['contenders'],
   log: (line) => {
     if (tty) process.stderr.write('\r\x1b[K')
     console.log(line)
@@ -74,7 +74,7 @@ const OPTIONS = [
   'write-only-seconds',
   'warmup-seconds',
   'busy-retry-ms',
-  'only',
+  'contenders',
   'out',
   'allow-pending',
   'cpu-prof',
