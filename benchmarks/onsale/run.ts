@@ -70,7 +70,6 @@ const OPTIONS = [
   'max-sale-seconds',
   'after-sellout-seconds',
   'steady-seconds',
-].concat([
   'write-only-seconds',
   'warmup-seconds',
   'busy-retry-ms',
@@ -78,7 +77,7 @@ const OPTIONS = [
   'out',
   'allow-pending',
   'cpu-prof',
-])
+]
 const given = OPTIONS.flatMap((name) =>
   flag(name) ? [`--${name}`] : value(name) !== undefined ? [`--${name}=${value(name)}`] : [],
 )
