@@ -80,15 +80,6 @@ describe('scenario 7: hostile input', () => {
     )
     const seconds = (Date.now() - started) / 1000
     console.log('hostile statuses', statuses, 'routes', routes)
-    // Known product bug (reported): router-level errors (e.g. a path parameter over Fastify's
-    // maxParamLength → 414 FST_ERR_MAX_PARAM_LENGTH) bypass the API's error envelope. Not a 5xx
-    // and no state change, so the quick subset only reports it; FAULTS=full holds the contract.
-    if (notEnveloped.length > 0)
-      console.warn(
-        `${notEnveloped.length} answers without the envelope:`,
-        notEnveloped.slice(0, 3).map((w) => w.slice(0, 300)),
-      )
-    if (FULL) expect(notEnveloped.slice(0, 5)).toEqual([])
     // Every route was exercised.
     expect(Object.keys(routes).length).toBeGreaterThanOrEqual(9)
 
@@ -114,8 +105,17 @@ describe('scenario 7: hostile input', () => {
       oversold: 0,
       recoverySeconds: null,
       statusCounts: statuses,
-      notes: '0 5xx; MySQL snapshot unchanged',
+      notes: `0 5xx; MySQL snapshot unchanged; ${notEnveloped.length} answers without the envelope (B2)`,
     })
+    // Known product bug (reported): router-level errors (e.g. a path parameter over Fastify's
+    // maxParamLength → 414 FST_ERR_MAX_PARAM_LENGTH) bypass the API's error envelope. Not a 5xx
+    // and no state change, so the quick subset only reports it; FAULTS=full holds the contract.
+    if (notEnveloped.length > 0)
+      console.warn(
+        `${notEnveloped.length} answers without the envelope:`,
+        notEnveloped.slice(0, 3).map((w) => w.slice(0, 300)),
+      )
+    if (FULL) expect(notEnveloped.slice(0, 5)).toEqual([])
   })
 
   it('injection strings in a valid event name are stored verbatim (parameterized SQL), not run', async () => {

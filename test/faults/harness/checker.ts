@@ -160,13 +160,18 @@ export async function checkInvariants(options: CheckOptions): Promise<CheckRepor
 
   // I5
   const linger = options.holdTtlMs + (options.serverSlackMs ?? 5000)
-  const committed = new Set(confirmedRows.map((r) => r.userId))
+  // Seats each purchase (userId) really holds in MySQL: more than its quantity if its key sold twice.
+  const committedSeats = new Map<string, number>()
+  for (const r of confirmedRows)
+    committedSeats.set(r.userId, (committedSeats.get(r.userId) ?? 0) + r.quantity)
+  const committed = new Set(committedSeats.keys())
   const occupiedAt = (t: number) => {
     let seats = 0
     for (const p of options.purchases) {
       if (p.attempts.length === 0 || p.attempts[0]!.sentAt >= t) continue
-      if (committed.has(p.userId)) {
-        seats += p.quantity
+      const sold = committedSeats.get(p.userId)
+      if (sold !== undefined) {
+        seats += sold
         continue
       }
       const holding = p.attempts.some(

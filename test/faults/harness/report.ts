@@ -66,11 +66,20 @@ export async function recordResult(result: ScenarioResult): Promise<void> {
 
 /** A markdown table of results (the README's Reliability section uses the same). */
 export function formatTable(results: ScenarioResult[]): string {
-  const head =
-    '| scenario | load (req/s) | faults injected | acknowledged | lost | oversold | recovery (s) |\n|---|---:|---|---:|---:|---:|---:|'
+  const head = [
+    '| scenario | load held (req/s) | faults injected | acknowledged | lost | oversold | keys sold twice | recovery (s) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|',
+  ]
   const lines = results.map(
     (r) =>
-      `| ${r.title} | ${r.requestsPerSecond} | ${r.faults.join('; ')} | ${r.acknowledged} | ${r.lost} | ${r.oversold} | ${r.recoverySeconds ?? 'n/a'} |`,
+      `| ${r.title} | ${r.requestsPerSecond || '—'} | ${r.faults.join('; ')} | ${r.acknowledged} | ${r.lost} | ${r.oversold} | ${r.doubleSold ?? '—'} | ${r.recoverySeconds ?? '—'} |`,
   )
-  return [head, ...lines].join('\n')
+  return [...head, ...lines].join('\n')
+}
+
+/** The table of a results file: the full run of each scenario where there is one, else the quick one. */
+export async function tableFromFile(): Promise<string> {
+  const file = JSON.parse(await readFile(resultsFile, 'utf8')) as ResultsFile
+  const ids = [...new Set([...Object.keys(file.full), ...Object.keys(file.quick)])].sort()
+  return formatTable(ids.map((id) => file.full[id] ?? file.quick[id]!))
 }
