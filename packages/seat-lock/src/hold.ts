@@ -33,14 +33,16 @@ export type NodeHold = Omit<Hold, 'validUntil'>
 export function parseHoldReply(reply: unknown[], id: string, eventId: string): NodeHold {
   const f: Record<string, string> = {}
   for (let i = 1; i + 1 < reply.length; i += 2) f[String(reply[i])] = String(reply[i + 1])
-  const kind = f.kind === 'quantity' ? 'quantity' : 'seats'
+  // Records carry 'seats' (seat holds) or 'slots' (quantity holds); see HOLD_SEATS / HOLD_UNITS.
+  const kind = f.seats === undefined ? 'quantity' : 'seats'
+  const seats = kind === 'seats' ? (JSON.parse(f.seats!) as string[]) : []
   return {
     id,
     eventId,
     owner: f.owner ?? '',
     kind,
-    seats: kind === 'seats' ? (JSON.parse(f.seats ?? '[]') as string[]) : [],
-    quantity: Number(f.qty),
+    seats,
+    quantity: kind === 'seats' ? seats.length : (JSON.parse(f.slots ?? '[]') as string[]).length,
     token: Number(f.token),
     expiresAt: Number(f.exp),
     status: f.status === 'confirmed' ? 'confirmed' : 'held',

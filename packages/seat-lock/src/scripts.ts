@@ -45,12 +45,13 @@ local function add_units(epoch, n)
   end
   if #batch > 0 then redis.call('SADD', KEYS[4], unpack(batch)) end
 end
--- Fencing token: INCR, but never below serverTimeMs * 1024. A Redis that lost its data (restart
--- without persistence, failover to a lagging replica) thus still issues tokens above every one
--- it issued before, as long as its clock did not go back and it issued < 1024 tokens per ms.
+-- Fencing token: INCR; a counter that did not exist (new event, or a Redis that lost its data:
+-- restart without persistence, failover to a lagging replica) starts at serverTimeMs * 1024, so
+-- it still issues tokens above every one issued before, as long as the clock did not go back and
+-- fewer than 1024 tokens per ms were issued on average since the counter was first seeded.
 local function next_token(now)
   local t = redis.call('INCR', KEYS[2])
-  if t < now * 1024 then
+  if t == 1 then
     t = now * 1024
     redis.call('SET', KEYS[2], t)
   end
@@ -76,8 +77,9 @@ local exp = now + tonumber(ARGV[4])
 for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[2], 'PXAT', exp) end
 -- The fencing token comes from the same atomic step that grants the hold.
 local token = next_token(now)
-redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'seats', 'seats', ARGV[5], 'slots', '[]',
-  'qty', #KEYS - 2, 'token', token, 'exp', exp, 'status', 'held')
+-- Four fields only (a hash's cost grows with its field count on this hot path): kind follows
+-- from 'seats' vs 'slots', quantity from their length, and status is absent until confirmed.
+redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'seats', ARGV[5], 'token', token, 'exp', exp)
 redis.call('PEXPIREAT', KEYS[1], exp)
 -- The caller knows everything else about the hold; a short reply keeps the hot path cheap.
 return {1, token, exp}
@@ -123,8 +125,7 @@ for _, unit in ipairs(units) do
   redis.call('HSET', KEYS[6], unit, ARGV[2])
 end
 local token = next_token(now)
-redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'kind', 'quantity', 'seats', '[]', 'slots', cjson.encode(units),
-  'qty', qty, 'token', token, 'exp', exp, 'status', 'held')
+redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'slots', cjson.encode(units), 'token', token, 'exp', exp)
 redis.call('PEXPIREAT', KEYS[1], exp)
 -- The caller knows everything else about the hold; a short reply keeps the hot path cheap.
 return {1, token, exp}
@@ -133,11 +134,11 @@ return {1, token, exp}
 /** Owner-checked release. ARGV: seatPrefix, holdId, owner ('' = any). Deletes only what is still ours. */
 export const RELEASE = `${PRELUDE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
-local h = redis.call('HMGET', KEYS[1], 'owner', 'kind', 'status', 'seats', 'slots')
+local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
 if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
 -- Sold stays sold: returning sold seats/units is freeSeats / capacity.add, after the DB agrees.
 if h[3] == 'confirmed' then return {-4} end
-if h[2] == 'seats' then
+if h[2] then
   for _, seat in ipairs(cjson.decode(h[4])) do
     local key = ARGV[1] .. seat
     if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
@@ -160,11 +161,11 @@ return {1}
 export const EXTEND = `${PRELUDE}
 local now = now_ms()
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
-local h = redis.call('HMGET', KEYS[1], 'owner', 'kind', 'status', 'seats', 'slots')
+local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
 if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
 if h[3] == 'confirmed' then return hold_reply() end
 local exp = now + tonumber(ARGV[4])
-if h[2] == 'seats' then
+if h[2] then
   local seats = cjson.decode(h[4])
   for _, seat in ipairs(seats) do
     if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
@@ -191,10 +192,10 @@ return hold_reply()
 export const CONFIRM = `${PRELUDE}
 local now = now_ms()
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
-local h = redis.call('HMGET', KEYS[1], 'owner', 'kind', 'status', 'seats', 'slots', 'qty')
+local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
 if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
 if h[3] == 'confirmed' then return hold_reply() end
-if h[2] == 'seats' then
+if h[2] then
   local seats = cjson.decode(h[4])
   for _, seat in ipairs(seats) do
     if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
@@ -207,7 +208,7 @@ else
     if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
   end
   for _, unit in ipairs(units) do redis.call('ZREM', KEYS[5], unit) end
-  redis.call('HINCRBY', KEYS[3], 'confirmed', tonumber(h[6]))
+  redis.call('HINCRBY', KEYS[3], 'confirmed', #units)
 end
 redis.call('HSET', KEYS[1], 'status', 'confirmed')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
