@@ -144,4 +144,32 @@ describe.skipIf(!existsSync(server))('three processes, one Redis + MariaDB (need
     })
     expect(rebuy.status).toBe(201)
   })
+
+  it('SIGTERM mid-sale: in-flight requests are answered, every 201 is committed (I3)', async () => {
+    const created = await post(`${urls[0]}/api/events`, {
+      eventName: 'Drain',
+      totalSeats: 1000,
+      eventDate: '2025-06-02T20:00:00',
+    })
+    const eventId = created.body.data.eventId as number
+    const victim = procs[2]!
+    const results = await pool(300, 60, async (i) => {
+      if (i === 100) void victim.stop(10_000)
+      try {
+        return await post(`${urls[2]}/api/reservations`, { eventId, userId: `d${i}`, quantity: 1 })
+      } catch {
+        return { status: 0, body: { success: false, data: {}, error: {} } } // refused: server gone
+      }
+    })
+    const ok = results.filter((r) => r.status === 201)
+    expect(ok.length).toBeGreaterThan(0)
+    for (const r of results) expect([0, 201, 503]).toContain(r.status)
+    const [rows] = (await sql.query(
+      "SELECT id FROM reservations WHERE event_id = ? AND status = 'CONFIRMED'",
+      [eventId],
+    )) as unknown as [Array<{ id: string }>]
+    // Acknowledged ⇒ committed; and nothing committed that was not acknowledged as 201 — a
+    // request cut off mid-flight would show up here as an extra row.
+    expect(new Set(rows.map((r) => r.id))).toEqual(new Set(ok.map((r) => r.body.data.reservationId)))
+  })
 })
