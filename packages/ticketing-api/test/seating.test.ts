@@ -2,6 +2,7 @@
 // confirm, release, expiry, seated cancellation, and the guards around the GA path.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, MODES, startHarness } from './helpers.js'
+import { openStream } from './sse-client.js'
 
 const DATE = '2025-07-01T20:00:00'
 
@@ -196,6 +197,34 @@ describe.each(MODES)('reserved seating (%s)', (mode) => {
     const again = await inject('POST', `/api/events/${e.eventId}/holds`, { seats: ['A-3'], userId: 'cid' })
     expect(again.statusCode).toBe(201)
     expect((await inject('POST', `/api/holds/${again.json().data.holdId}/confirm`)).statusCode).toBe(201)
+  })
+
+  it('streams a snapshot, then every change (hold, release, sale) as Server-Sent Events', async () => {
+    const e = await seatedEvent()
+    const base = await h.listen()
+    const sse = await openStream(`${base}/api/events/${e.eventId}/stream`)
+    try {
+      expect((await sse.next('snapshot')).data.counts.available).toBe(12)
+      const a = await inject('POST', `/api/events/${e.eventId}/holds`, {
+        seats: ['C-3', 'C-4'],
+        userId: 'ann',
+      })
+      expect((await sse.next('change')).data).toEqual({
+        eventId: e.eventId,
+        changes: { 'C-3': 'held', 'C-4': 'held' },
+      })
+      await inject('DELETE', `/api/holds/${a.json().data.holdId}`)
+      expect((await sse.next('change')).data.changes).toEqual({ 'C-3': 'available', 'C-4': 'available' })
+      const b = await inject('POST', `/api/events/${e.eventId}/holds`, { seats: ['C-3'], userId: 'bob' })
+      await sse.next('change')
+      await inject('POST', `/api/holds/${b.json().data.holdId}/confirm`)
+      expect((await sse.next('change')).data.changes).toEqual({ 'C-3': 'sold' })
+    } finally {
+      sse.close()
+    }
+    const ga = await inject('POST', '/api/events', { eventName: 'GA', totalSeats: 5, eventDate: DATE })
+    const refused = await fetch(`${base}/api/events/${ga.json().data.eventId}/stream`)
+    expect(refused.status).toBe(409)
   })
 
   it('serves the page at /', async () => {
