@@ -1,6 +1,13 @@
+import { Redis } from 'ioredis'
 import mysql from 'mysql2/promise'
 import { describe, expect, it } from 'vitest'
-import { createTestDatabase, redisTopologies, startMariaDb, startRedis } from '../src/index.js'
+import {
+  createTestDatabase,
+  redisTopologies,
+  startDelayProxy,
+  startMariaDb,
+  startRedis,
+} from '../src/index.js'
 
 describe('testkit', () => {
   it.each(redisTopologies())('starts and stops the $name topology', async (spec) => {
@@ -54,6 +61,29 @@ describe('testkit', () => {
       expect(rows).toEqual([{ id: 1 }])
     } finally {
       await server.stop()
+    }
+  })
+
+  it('a delay proxy forwards, adds latency, and moves to another server (a failover endpoint)', async () => {
+    const [a, b] = [await startRedis(), await startRedis()]
+    const proxy = await startDelayProxy({ targetPort: a.port })
+    try {
+      await a.client().set('who', 'a')
+      await b.client().set('who', 'b')
+      const client = new Redis({ host: '127.0.0.1', port: proxy.port, maxRetriesPerRequest: 5 })
+      client.on('error', () => {})
+      expect(await client.get('who')).toBe('a')
+      proxy.setDelay(150)
+      const started = Date.now()
+      await client.ping()
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290) // 150 ms each way
+      proxy.setDelay(0)
+      proxy.retarget(b.port)
+      expect(await client.get('who')).toBe('b')
+      client.disconnect()
+    } finally {
+      await proxy.close()
+      await Promise.all([a.stop(), b.stop()])
     }
   })
 })
