@@ -5,6 +5,9 @@ import { HoldBody, HoldData, SeatMapData } from '../seating/schemas.js'
 import { openSse, type SseStream } from '../sse/stream.js'
 import { EventId, envelope } from './schemas.js'
 
+/** How often a stream re-sends a fresh snapshot (self-heals a lost pub/sub message). */
+const RESYNC_MS = 30_000
+
 /** Seat map, live stream and holds of one seated event (prefix /api/events). */
 export async function seatRoutes(app: FastifyInstance) {
   const params = Type.Object({ eventId: EventId })
@@ -42,23 +45,45 @@ export async function seatRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const eventId = Number((request.params as { eventId: string }).eventId)
-      // Errors (404, 409 NOT_SEATED) are answered as JSON before the stream opens.
-      const first = await app.seating.seatMap(eventId)
-      const buffered: SeatChange[] = []
+      // Listen first, then read the map uncached: a change made meanwhile is either in the
+      // snapshot or replayed after it (states are absolute, so a replay is harmless).
       let stream: SseStream | undefined
+      let replay: SeatChange[] | undefined = []
       const off = app.seating.onChange(eventId, (change) => {
-        if (stream) stream.send('change', change)
-        else buffered.push(change)
+        replay?.push(change)
+        stream?.send('change', change)
       })
-      stream = openSse(request, reply, () => {
+      const snapshot = async () => {
+        replay = []
+        const map = await app.seating.seatMap(eventId, { freshSince: app.seating.mark() })
+        stream?.send('snapshot', map)
+        for (const c of replay) stream?.send('change', c)
+        replay = undefined
+      }
+      let first: Awaited<ReturnType<typeof app.seating.seatMap>>
+      try {
+        // Errors (404, 409 NOT_SEATED) are answered as JSON before the stream opens.
+        first = await app.seating.seatMap(eventId, { freshSince: app.seating.mark() })
+      } catch (error) {
         off()
-        if (stream) streams.delete(stream)
+        throw error
+      }
+      const pending = replay
+      replay = undefined
+      // Redis pub/sub is at-most-once (a subscriber reconnect loses messages): resynchronise.
+      const resync = setInterval(() => {
+        snapshot().catch((err) => request.log.warn({ err }, 'stream resync failed'))
+      }, RESYNC_MS)
+      resync.unref()
+      const opened = openSse(request, reply, () => {
+        clearInterval(resync)
+        off()
+        streams.delete(opened)
       })
-      streams.add(stream)
-      // Changes that arrived while the snapshot was read are replayed after it (states are
-      // absolute, so a replayed change is harmless).
-      stream.send('snapshot', first)
-      for (const c of buffered) stream.send('change', c)
+      stream = opened
+      streams.add(opened)
+      opened.send('snapshot', first)
+      for (const c of pending) opened.send('change', c)
     },
   )
 

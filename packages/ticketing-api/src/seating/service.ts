@@ -80,12 +80,35 @@ export function createSeatingService(options: SeatingOptions) {
     return { event, layout: entry.layout, ids: entry.ids! }
   }
 
-  async function snapshot(eventId: number): Promise<SeatSnapshot> {
-    return cache.get(eventId, async () => {
-      const at = Date.now()
-      const [sold, holds] = await Promise.all([store.soldSeats(eventId), index.list(eventId)])
-      return { sold, holds: holds.map((h) => ({ seats: h.seats, expiresAt: h.expiresAt })), at }
-    })
+  async function load(eventId: number): Promise<SeatSnapshot> {
+    const at = Date.now()
+    const [sold, holds] = await Promise.all([store.soldSeats(eventId), index.list(eventId)])
+    return { sold, holds: holds.map((h) => ({ seats: h.seats, expiresAt: h.expiresAt })), at }
+  }
+
+  /**
+   * Uncached reads for streams, single-flighted per event: a caller joins a read only if it
+   * started after the caller's mark (its change listener was registered by then), so no change
+   * can fall between the snapshot and the stream.
+   */
+  let ticks = 0
+  const flights = new Map<number, { started: number; p: Promise<SeatSnapshot> }>()
+  function freshSnapshot(eventId: number, since: number): Promise<SeatSnapshot> {
+    const f = flights.get(eventId)
+    if (f && f.started > since) return f.p
+    const flight = { started: ++ticks, p: load(eventId) }
+    flights.set(eventId, flight)
+    void flight.p
+      .finally(() => {
+        if (flights.get(eventId) === flight) flights.delete(eventId)
+      })
+      .catch(() => {})
+    return flight.p
+  }
+
+  async function snapshot(eventId: number, since?: number): Promise<SeatSnapshot> {
+    if (since !== undefined) return freshSnapshot(eventId, since)
+    return cache.get(eventId, () => load(eventId))
   }
 
   async function ownedHold(holdId: string, assertOwner: (owner: string) => void) {
@@ -130,10 +153,17 @@ export function createSeatingService(options: SeatingOptions) {
       return (await layoutOf(eventId)).layout !== null
     },
 
-    /** The seat map with each seat's state; may lag a change by up to `maxStaleMs`. */
-    async seatMap(eventId: number) {
+    /** A point in this process's order of events, for `seatMap(id, { freshSince })`. */
+    mark: () => ++ticks,
+
+    /**
+     * The seat map with each seat's state; may lag a change by up to `maxStaleMs`. With
+     * `freshSince` (a `mark()` taken before listening to changes) it bypasses the cache and
+     * reflects every change made before the mark.
+     */
+    async seatMap(eventId: number, opts: { freshSince?: number } = {}) {
       const { event, layout } = await seatedEvent(eventId)
-      const snap = await snapshot(eventId)
+      const snap = await snapshot(eventId, opts.freshSince)
       const state = new Map<string, SeatState>()
       const now = Date.now()
       // Holds are filtered by their own expiry: a cached snapshot never shows an expired hold.
