@@ -1,8 +1,8 @@
 // Measures the CPU cost of one acquire + release (1 seat and 4 seats): client CPU (Node
 // process.cpuUsage) plus Redis server CPU (sum of INFO commandstats usec), per operation, for
 // seat-lock vs redlock vs redis-semaphore vs the raw floor. Unlike wall-clock latency, CPU time
-// is barely disturbed by other load on a shared 2-core box. Needs a Redis of its own
-// (TEST_REDIS_URL): commandstats are server-wide and reset here.
+// is barely disturbed by other load on a shared 2-core box. Runs on a redis-server of its own
+// (commandstats are server-wide and reset here).
 import { isMain, type Subject, subjects, withClient } from './subjects.js'
 
 const N = 3_000

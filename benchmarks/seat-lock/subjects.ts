@@ -8,15 +8,17 @@
  * - raw: the floor — N = 1: SET NX PX + owner-checked DEL in Lua; N > 1: one Lua all-or-nothing
  *   SET NX PX of every key + one owner-checked Lua DEL (what any correct multi-seat hold needs).
  */
+import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
 import { realpathSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { createSeatLock } from '@ticketing/seat-lock'
 import { Redis } from 'ioredis'
 import { Mutex } from 'redis-semaphore'
 import Redlock from 'redlock'
 import { Bench } from 'tinybench'
 
-export const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
 const TTL = 10_000
 
 export interface Subject {
@@ -110,7 +112,7 @@ function median(values: number[]): number {
 export async function interleaved(
   scenario: string,
   tasks: Array<{ name: string; fn: () => Promise<unknown> }>,
-  { rounds = 5, timeMs = 500 } = {},
+  { rounds = 7, timeMs = 500 } = {},
 ): Promise<Row[]> {
   const lat = new Map<string, number[]>()
   const thr = new Map<string, number[]>()
@@ -156,11 +158,35 @@ export function isMain(url: string): boolean {
   return entry !== undefined && new URL(url).pathname === realpathSync(entry)
 }
 
+/**
+ * Runs `fn` against a redis-server of its own (spawned on a free port, killed by pid after), so
+ * the figures are not mixed with other work on the shared Redis and CONFIG RESETSTAT is safe.
+ */
 export async function withClient<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
-  const client = new Redis(redisUrl)
+  const port = await freePort()
+  const server = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  )
+  // Retries until the server listens; the first PING waits in the offline queue until then.
+  const client = new Redis({ port, host: '127.0.0.1', retryStrategy: () => 50, maxRetriesPerRequest: null })
+  client.on('error', () => {})
   try {
+    await client.ping()
     return await fn(client)
   } finally {
     client.disconnect()
+    server.kill('SIGKILL')
   }
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer().listen(0, '127.0.0.1')
+  await once(srv, 'listening')
+  const port = (srv.address() as AddressInfo).port
+  srv.close()
+  return port
 }

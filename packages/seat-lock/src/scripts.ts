@@ -17,11 +17,14 @@ import { createHash } from 'node:crypto'
  * {-3} capacity not set; {-4} hold already confirmed (release only).
  * Time is the Redis server's (`TIME`), never the caller's clock.
  */
-const PRELUDE = `
+// Lua helpers, each included only in the scripts that call it: every local function is a closure
+// allocated per call, and on the hot path that garbage shows up in Redis CPU time.
+const L_NOW_MS = `
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
+end`
+const L_REAP = `
 -- Units of lapsed quantity holds go back on sale here, lazily, before anything reads counts.
 local function reap(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[5], '-inf', now, 'LIMIT', 0, 5000)
@@ -30,11 +33,13 @@ local function reap(now)
     redis.call('HDEL', KEYS[6], unit)
     redis.call('SADD', KEYS[4], unit)
   end
-end
+end`
+const L_CAP_STATE = `
 local function cap_state()
   local c = redis.call('HMGET', KEYS[3], 'total', 'confirmed')
   return {tonumber(c[1]) or 0, redis.call('SCARD', KEYS[4]), redis.call('ZCARD', KEYS[5]), tonumber(c[2]) or 0}
-end
+end`
+const L_ADD_UNITS = `
 -- Adds units <epoch>.1 .. <epoch>.n to the free set. Unit ids come from the caller so that every
 -- quorum node names the same units identically.
 local function add_units(epoch, n)
@@ -44,7 +49,8 @@ local function add_units(epoch, n)
     if #batch == 1000 then redis.call('SADD', KEYS[4], unpack(batch)); batch = {} end
   end
   if #batch > 0 then redis.call('SADD', KEYS[4], unpack(batch)) end
-end
+end`
+const L_NEXT_TOKEN = `
 -- Fencing token: INCR; a counter that did not exist (new event, or a Redis that lost its data:
 -- restart without persistence, failover to a lagging replica) starts at serverTimeMs * 1024, so
 -- it still issues tokens above every one issued before, as long as the clock did not go back and
@@ -56,16 +62,20 @@ local function next_token(now)
     redis.call('SET', KEYS[2], t)
   end
   return t
-end
+end`
+const L_HOLD_REPLY = `
 local function hold_reply()
   local r = redis.call('HGETALL', KEYS[1])
   table.insert(r, 1, 1)
   return r
-end
-`
+end`
 
-/** All-or-nothing hold of named seats. ARGV: seatPrefix, holdId, owner, ttlMs, seatsJson. */
-export const HOLD_SEATS = `${PRELUDE}
+/**
+ * All-or-nothing hold of named seats. KEYS: hold, fence, seat keys (the hot path declares only
+ * what it touches). ARGV: seatPrefix, holdId, owner, ttlMs, seatsJson.
+ * Reply: {1, token, expiresAt}, or {0, 1-based indexes of every taken seat...}.
+ */
+export const HOLD_SEATS = `${L_NOW_MS}${L_NEXT_TOKEN}
 local now = now_ms()
 -- Collect every taken seat (not just the first) so the caller learns exactly which ones.
 local taken = {0}
@@ -94,7 +104,7 @@ return {1, token, exp}
  * sale for good (capacity.remove) instead of holding them.
  * Reply: {1, token, expiresAt}, or {0, available}, or {-3}; for 'remove': {1, total, available, held, confirmed}.
  */
-export const HOLD_UNITS = `${PRELUDE}
+export const HOLD_UNITS = `${L_NOW_MS}${L_REAP}${L_CAP_STATE}${L_NEXT_TOKEN}
 local now = now_ms()
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-3} end
 reap(now)
@@ -132,7 +142,7 @@ return {1, token, exp}
 `
 
 /** Owner-checked release. ARGV: seatPrefix, holdId, owner ('' = any). Deletes only what is still ours. */
-export const RELEASE = `${PRELUDE}
+export const RELEASE = `${L_NOW_MS}${L_REAP}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
 local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
 if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
@@ -158,7 +168,7 @@ return {1}
 `
 
 /** Sets the hold's remaining TTL to ttlMs (server time). ARGV: seatPrefix, holdId, owner, ttlMs. */
-export const EXTEND = `${PRELUDE}
+export const EXTEND = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}
 local now = now_ms()
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
 local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
@@ -189,7 +199,7 @@ return hold_reply()
  * the owner hash, counted as confirmed). The record is kept for ARGV[4] ms so that confirm stays
  * idempotent for retried webhooks. ARGV: seatPrefix, holdId, owner, retentionMs.
  */
-export const CONFIRM = `${PRELUDE}
+export const CONFIRM = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}
 local now = now_ms()
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
 local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
@@ -244,7 +254,7 @@ return {1, freed}
  *  view:    {1, freeCount, unit ids...}: all free unit ids when there are <= n, else n random ones.
  * Reply {1, total, available, held, confirmed} or {-3} when the capacity is not set.
  */
-export const CAPACITY = `${PRELUDE}
+export const CAPACITY = `${L_NOW_MS}${L_REAP}${L_CAP_STATE}${L_ADD_UNITS}
 local now = now_ms()
 local op, n, epoch = ARGV[2], tonumber(ARGV[3]), ARGV[4]
 if op == 'set' then
