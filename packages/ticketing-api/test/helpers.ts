@@ -61,8 +61,8 @@ export async function startHarness(mode: Mode, env: Record<string, string> = {})
       return h.url
     },
     async sql<T>(query: string, params: unknown[] = []) {
-      if (!db) throw new Error('no database in embedded mode')
-      pool ??= mysql.createPool({ uri: db.url, connectionLimit: 2, timezone: 'Z' })
+      if (!fullEnv.DATABASE_URL) throw new Error('no database in embedded mode')
+      pool ??= mysql.createPool({ uri: fullEnv.DATABASE_URL, connectionLimit: 2, timezone: 'Z' })
       const [rows] = await pool.query(query, params)
       return rows as T[]
     },
