@@ -7,7 +7,18 @@
 // Run it after any `npm install` that rewrites package-lock.json: `npm run lockfile:platforms`.
 import { readFileSync, writeFileSync } from 'node:fs'
 
-const OS = ['android', 'darwin', 'freebsd', 'linux', 'netbsd', 'openbsd', 'openharmony', 'sunos', 'win32', 'aix']
+const OS = [
+  'android',
+  'darwin',
+  'freebsd',
+  'linux',
+  'netbsd',
+  'openbsd',
+  'openharmony',
+  'sunos',
+  'win32',
+  'aix',
+]
 const CPU = ['arm64', 'x64', 'ia32', 'arm', 'loong64', 'ppc64', 'riscv64', 's390x', 'mips64el', 'wasm32']
 
 /** os / cpu / libc of a platform package, from its name (`<pkg>-<os>-<cpu>[-<abi>]`), or null. */
@@ -44,4 +55,8 @@ for (const [path, pkg] of Object.entries(lock.packages)) {
 // npm keeps `packages` sorted by path.
 lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => a.localeCompare(b, 'en')))
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`)
-console.log(added.length ? `lockfile-platforms: restored ${added.length} entries:\n  ${added.join('\n  ')}` : 'lockfile-platforms: nothing missing')
+console.log(
+  added.length
+    ? `lockfile-platforms: restored ${added.length} entries:\n  ${added.join('\n  ')}`
+    : 'lockfile-platforms: nothing missing',
+)
