@@ -43,11 +43,11 @@ for (const [path, pkg] of Object.entries(lock.packages)) {
     if (!platform) continue
     const nested = `${path ? `${path}/` : ''}node_modules/${dep}`
     if (lock.packages[nested] || lock.packages[`node_modules/${dep}`]) continue
+    // npm writes `version` first and the other fields in alphabetical order.
+    const fields = { ...(pkg.dev ? { dev: true } : {}), optional: true, ...platform }
     lock.packages[`node_modules/${dep}`] = {
       version,
-      ...(pkg.dev ? { dev: true } : {}),
-      optional: true,
-      ...platform,
+      ...Object.fromEntries(Object.entries(fields).sort(([a], [b]) => a.localeCompare(b, 'en'))),
     }
     added.push(`${dep}@${version}`)
   }
