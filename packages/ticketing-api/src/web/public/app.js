@@ -160,16 +160,26 @@ async function openEvent(eventId) {
   $('events-view').hidden = true
   $('event-view').hidden = false
   current = { eventId, seats: new Map(), source: null }
+  $('seating').hidden = true
+  $('event-title').textContent = `Event ${eventId}`
+  $('event-meta').textContent = ''
+  $('seat-map').replaceChildren()
   const res = await api('GET', `/api/events/${eventId}/seats`)
   if (!res.success) {
-    $('event-title').textContent = `Event ${eventId}`
-    $('seat-map').replaceChildren()
-    say(
-      res.error?.code === 'NOT_SEATED' ? 'General admission: this event has no seat map.' : res.message,
-      true,
-    )
-    return
+    if (res.error?.code === 'NOT_SEATED') {
+      const event = await api('GET', `/api/events/${eventId}`)
+      if (event.success) {
+        $('event-title').textContent = event.data.eventName
+        $('event-meta').textContent =
+          `General admission · ${event.data.availableSeats} of ${event.data.totalSeats} tickets available`
+      }
+      return say(
+        'General admission: this event has no seat map; reserve a quantity with POST /api/reservations.',
+      )
+    }
+    return say(res.message, true)
   }
+  $('seating').hidden = false
   applySnapshot(res.data)
   renderPanel()
   // Live updates: every instance publishes seat changes; the snapshot on (re)connect resyncs.
