@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import Redlock, { ExecutionError, Lock } from 'redlock'
+import RedlockExport, { ExecutionError, Lock } from 'redlock'
 import { holdStatusError, unitEpoch } from './direct-engine.js'
 import { CONTENDED, type Engine, type HoldRef, NO_CAPACITY, NOT_OWNER, OK } from './engine.js'
 import {
@@ -20,6 +20,14 @@ import {
 import { baseKeys, type EventKeys, newHoldId } from './keys.js'
 import { runScript } from './run-script.js'
 import { SCRIPTS, type Script } from './scripts.js'
+
+/**
+ * redlock's CJS build sets `exports.default`; our CJS bundle imports it the way Node imports CJS
+ * from ESM (default = module.exports), so there the class is one `.default` further down.
+ */
+const Redlock: typeof RedlockExport =
+  (RedlockExport as unknown as { default?: typeof RedlockExport }).default ?? RedlockExport
+type Redlock = RedlockExport
 
 export interface QuorumEngineOptions {
   contentionBudgetMs: number
