@@ -7,7 +7,11 @@ import { checkI1, createEvent, startHarness } from './helpers.js'
 describe('database outage (production, dedicated mariadbd)', () => {
   it('503 while MySQL is down, sold-out still answered by Redis, recovery after restart', async () => {
     const db = await startMariaDb()
-    const h = await startHarness('production', { DATABASE_URL: db.url, DB_POOL_SIZE: '4' })
+    const h = await startHarness('production', {
+      DATABASE_URL: db.url,
+      DATABASE_READER_URL: db.url,
+      DB_POOL_SIZE: '4',
+    })
     try {
       const reserve = (eventId: number, userId: string) =>
         h.app.inject({ method: 'POST', url: '/api/reservations', payload: { eventId, userId, quantity: 1 } })

@@ -44,7 +44,13 @@ export async function startHarness(mode: Mode, env: Record<string, string> = {})
   if (mode === 'production') {
     db = await createTestDatabase(undefined, 'api')
     prefix = uniquePrefix('api')
-    Object.assign(base, { DATABASE_URL: db.url, REDIS_URL: sharedRedisUrl, REDIS_KEY_PREFIX: prefix })
+    // The reader URL points at the same database: it exercises the separate reader pool.
+    Object.assign(base, {
+      DATABASE_URL: db.url,
+      DATABASE_READER_URL: db.url,
+      REDIS_URL: sharedRedisUrl,
+      REDIS_KEY_PREFIX: prefix,
+    })
   }
   const fullEnv = { ...base, ...env }
   const app = await buildApp(loadConfig(fullEnv), { logger: false })
