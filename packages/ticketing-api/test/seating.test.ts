@@ -156,20 +156,30 @@ describe.each(MODES)('reserved seating (%s)', (mode) => {
       userId: 'ann',
     })
     expect(tooMany.statusCode).toBe(400)
-    expect(
-      (
-        await inject('POST', `/api/events/${e.eventId}/holds`, {
-          seats: ['A-1', 'A-2', 'A-3'],
-          userId: 'ann',
-        })
-      ).statusCode,
-    ).toBe(201)
+    const first = await inject('POST', `/api/events/${e.eventId}/holds`, {
+      seats: ['A-1', 'A-2', 'A-3'],
+      userId: 'ann',
+    })
+    expect(first.statusCode).toBe(201)
     const over = await inject('POST', `/api/events/${e.eventId}/holds`, {
       seats: ['B-1', 'B-2'],
       userId: 'ann',
     })
     expect(over.statusCode).toBe(409)
     expect(over.json().error).toMatchObject({ code: 'TICKET_LIMIT_EXCEEDED', limit: 4, alreadyHeld: 3 })
+    // Another buyer is not affected; a released hold no longer counts; nor does an expired one.
+    expect(
+      (await inject('POST', `/api/events/${e.eventId}/holds`, { seats: ['C-1'], userId: 'bob' })).statusCode,
+    ).toBe(201)
+    await inject('DELETE', `/api/holds/${first.json().data.holdId}`)
+    const four = ['B-1', 'B-2', 'B-3', 'B-4']
+    expect(
+      (await inject('POST', `/api/events/${e.eventId}/holds`, { seats: four, userId: 'ann' })).statusCode,
+    ).toBe(201)
+    await new Promise((r) => setTimeout(r, 1400))
+    expect(
+      (await inject('POST', `/api/events/${e.eventId}/holds`, { seats: ['A-4'], userId: 'ann' })).statusCode,
+    ).toBe(201)
   })
 
   it('refuses quantity reservations on seated events; cancelling returns exactly the seats', async () => {

@@ -122,6 +122,11 @@ export function createMemoryIndex(): HoldIndex {
     async list(eventId) {
       return [...(byEvent.get(eventId)?.values() ?? [])]
     },
+    async heldBy(eventId, owner) {
+      let n = 0
+      for (const h of byEvent.get(eventId)?.values() ?? []) if (h.owner === owner) n += h.seats.length
+      return n
+    },
     async sweep() {
       const now = Date.now()
       const out: IndexedHold[] = []

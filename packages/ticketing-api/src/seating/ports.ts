@@ -67,6 +67,8 @@ export interface HoldIndex {
   /** Removes the entry; returns it only to the one caller that removed it. */
   remove(eventId: number, holdId: string): Promise<IndexedHold | null>
   list(eventId: number): Promise<IndexedHold[]>
+  /** Seats `owner` holds in the event (holds past expiry count until swept, ≤ a sweep interval). */
+  heldBy(eventId: number, owner: string): Promise<number>
   /** Removes and returns holds past their expiry (each one to exactly one sweeper). */
   sweep(): Promise<IndexedHold[]>
   close(): Promise<void>

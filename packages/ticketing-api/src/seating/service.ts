@@ -33,6 +33,7 @@ export interface SeatingOptions {
 const CONFIRM_MARGIN_MS = 500
 /** GA events are cached as "not seated" this long (a layout is saved right after its event). */
 const NOT_SEATED_CACHE_MS = 5_000
+const MAX_CACHED_LAYOUTS = 10_000
 
 /**
  * Reserved seating: seat holds (the guarantee), their confirmation into fenced reservations,
@@ -53,6 +54,8 @@ export function createSeatingService(options: SeatingOptions) {
     if (hit && (hit.layout || Date.now() - hit.at < NOT_SEATED_CACHE_MS)) return hit
     const layout = await store.getLayout(eventId)
     const entry = { layout, at: Date.now(), ids: layout ? new Set(seatIds(layout)) : undefined }
+    // Bounded: requests for made-up event ids must not grow it without limit.
+    if (layouts.size >= MAX_CACHED_LAYOUTS) layouts.clear()
     layouts.set(eventId, entry)
     return entry
   }
@@ -205,10 +208,7 @@ export function createSeatingService(options: SeatingOptions) {
       if (unknown.length > 0) throw validationError('seats', `not seats of this event: ${unknown.join(', ')}`)
       // Per-user limit on live holds: one buyer cannot hold the house. (Sales count at confirm.)
       const limit = event.maxTicketsPerUser ?? options.maxTicketsPerUser ?? options.maxSeatsPerHold
-      const now = Date.now()
-      const mine = (await index.list(eventId))
-        .filter((h) => h.owner === userId && h.expiresAt > now)
-        .reduce((n, h) => n + h.seats.length, 0)
+      const mine = await index.heldBy(eventId, userId)
       if (mine + seats.length > limit) {
         throw new ApiError('TICKET_LIMIT_EXCEEDED', `At most ${limit} seats per user for this event`, {
           limit,
