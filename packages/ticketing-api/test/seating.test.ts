@@ -94,6 +94,14 @@ describe.each(MODES)('reserved seating (%s)', (mode) => {
     expect((await stateOf(e.eventId)).states['A-3']).toBe('available')
     expect((await stateOf(e.eventId)).states['A-1']).toBe('held')
 
+    // A retried hold (lost answer) gets the same hold back, not a 409 against itself.
+    const retry = await inject('POST', `/api/events/${e.eventId}/holds`, {
+      seats: ['A-2', 'A-1'],
+      userId: 'ann',
+    })
+    expect(retry.statusCode).toBe(200)
+    expect(retry.json().data.holdId).toBe(hold.holdId)
+
     const c = await inject('POST', `/api/holds/${hold.holdId}/confirm`)
     expect(c.statusCode, c.body).toBe(201)
     expect(c.json().data).toMatchObject({

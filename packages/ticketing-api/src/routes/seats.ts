@@ -96,7 +96,7 @@ export async function seatRoutes(app: FastifyInstance) {
         security: [{ bearerAuth: [] }],
         params,
         body: HoldBody,
-        response: envelope(201, HoldData),
+        response: { ...envelope(201, HoldData), ...envelope(200, HoldData) },
       },
       preHandler: async (request) => app.authenticate(request),
     },
@@ -104,8 +104,9 @@ export async function seatRoutes(app: FastifyInstance) {
       const eventId = Number((request.params as { eventId: string }).eventId)
       const body = request.body as typeof HoldBody.static
       app.assertSelf(request, body.userId)
-      const data = await app.seating.hold(eventId, body.userId, body.seats)
-      return reply.code(201).send({ success: true, message: 'Seats held', data })
+      const { replayed, ...data } = await app.seating.hold(eventId, body.userId, body.seats)
+      // A repeat of a live hold (same buyer, same seats) answers 200 with that hold.
+      return reply.code(replayed ? 200 : 201).send({ success: true, message: 'Seats held', data })
     },
   )
 }

@@ -209,6 +209,25 @@ export function createSeatingService(options: SeatingOptions) {
       // Per-user limit on live holds: one buyer cannot hold the house. (Sales count at confirm.)
       const limit = event.maxTicketsPerUser ?? options.maxTicketsPerUser ?? options.maxSeatsPerHold
       const mine = await index.heldBy(eventId, userId)
+      if (mine > 0) {
+        // A retried request whose answer was lost: the buyer already holds exactly these seats.
+        const want = [...seats].sort().join(',')
+        const now = Date.now()
+        const same = (await index.list(eventId)).find(
+          (h) => h.owner === userId && h.expiresAt > now && [...h.seats].sort().join(',') === want,
+        )
+        if (same) {
+          return {
+            holdId: same.holdId,
+            eventId,
+            userId,
+            seats: same.seats,
+            expiresAt: new Date(same.expiresAt).toISOString(),
+            ttlMs: options.ttlMs,
+            replayed: true,
+          }
+        }
+      }
       if (mine + seats.length > limit) {
         throw new ApiError('TICKET_LIMIT_EXCEEDED', `At most ${limit} seats per user for this event`, {
           limit,
@@ -237,6 +256,7 @@ export function createSeatingService(options: SeatingOptions) {
         seats: hold.seats,
         expiresAt: new Date(hold.expiresAt).toISOString(),
         ttlMs: options.ttlMs,
+        replayed: false,
       }
     },
 
