@@ -1,14 +1,16 @@
-import type {
-  CancelOutcome,
-  CommitOutcome,
-  EventRecord,
-  IdempotencyClaim,
-  IdempotencyRef,
-  NewEvent,
-  PendingReservation,
-  ReservationRecord,
-  Store,
-  StoredResponse,
+import { randomUUID } from 'node:crypto'
+import {
+  type CancelOutcome,
+  type CommitOutcome,
+  type EventRecord,
+  type IdempotencyClaim,
+  IdempotencyClaimLostError,
+  type IdempotencyRef,
+  type NewEvent,
+  type PendingReservation,
+  type ReservationRecord,
+  type Store,
+  type StoredResponse,
 } from '../ports/index.js'
 import { allocate } from '../services/allocate.js'
 import { eventData, reservationData } from '../services/presenters.js'
@@ -16,6 +18,8 @@ import { eventData, reservationData } from '../services/presenters.js'
 interface IdemEntry {
   hash: string
   claimedAt: number
+  /** The current claim's fencing token (see IdempotencyRef.claimId). */
+  claimId?: string
   response?: StoredResponse
 }
 
@@ -33,12 +37,18 @@ export function createMemoryStore(): Store {
   let nextEventId = 1
   const idemKey = (ref: Pick<IdempotencyRef, 'scope' | 'key'>) => `${ref.scope}\u0000${ref.key}`
   const copy = <T extends object>(o: T): T => ({ ...o })
+  /** True when `ref` no longer holds its key: taken over by a retry, or already answered. */
+  const claimLost = (ref: IdempotencyRef) => {
+    const e = idem.get(idemKey(ref))
+    return !e || e.response !== undefined || e.claimId !== ref.claimId
+  }
   const toClaim = (e: IdemEntry): Exclude<IdempotencyClaim, { state: 'claimed' }> =>
     e.response ? { state: 'done', hash: e.hash, response: e.response } : { state: 'pending', hash: e.hash }
 
   return {
     async ping() {},
     async createEvent(input: NewEvent, ref?: IdempotencyRef) {
+      if (ref && claimLost(ref)) throw new IdempotencyClaimLostError()
       const event: EventRecord = {
         eventId: nextEventId++,
         eventName: input.eventName,
@@ -80,9 +90,11 @@ export function createMemoryStore(): Store {
     async listUserReservations(userId) {
       return (byUser.get(userId) ?? []).map(copy)
     },
-    async commitReservations(eventId, batch: PendingReservation[]): Promise<CommitOutcome[]> {
+    async commitReservations(eventId, all: PendingReservation[]): Promise<CommitOutcome[]> {
       const event = events.get(eventId)
-      if (!event) return batch.map(() => ({ ok: false, code: 'EVENT_NOT_FOUND' }))
+      if (!event) return all.map(() => ({ ok: false, code: 'EVENT_NOT_FOUND' }))
+      const lost = new Set(all.flatMap((r, i) => (r.idempotency && claimLost(r.idempotency) ? [i] : [])))
+      const batch = all.filter((_, i) => !lost.has(i))
       const held = new Map<string, number>()
       for (const r of batch) {
         if (r.limit === null || held.has(r.userId)) continue
@@ -95,7 +107,7 @@ export function createMemoryStore(): Store {
         if (holds.has(r.holdId)) throw new Error(`hold ${r.holdId} was already committed`)
       const { decisions, taken } = allocate(event.availableSeats, batch, held)
       event.availableSeats -= taken
-      return decisions.map((d, i): CommitOutcome => {
+      const outcomes = decisions.map((d, i): CommitOutcome => {
         if (!d.ok) return d
         const p = batch[i]!
         holds.add(p.holdId)
@@ -122,6 +134,10 @@ export function createMemoryStore(): Store {
         }
         return { ok: true, reservation: copy(record) }
       })
+      let next = 0
+      return all.map((_, i) =>
+        lost.has(i) ? ({ ok: false, code: 'IDEMPOTENCY_CLAIM_LOST' } as const) : outcomes[next++]!,
+      )
     },
     async cancelReservation(id): Promise<CancelOutcome> {
       const r = reservations.get(id)
@@ -138,12 +154,14 @@ export function createMemoryStore(): Store {
         const k = idemKey(ref)
         const e = idem.get(k)
         if (e && (e.response || Date.now() - e.claimedAt < leaseMs)) return toClaim(e)
-        idem.set(k, { hash: ref.hash, claimedAt: Date.now() })
-        return { state: 'claimed' }
+        const claimId = randomUUID()
+        idem.set(k, { hash: ref.hash, claimedAt: Date.now(), claimId })
+        return { state: 'claimed', claimId }
       },
       async release(ref) {
         const k = idemKey(ref)
-        if (!idem.get(k)?.response) idem.delete(k)
+        const e = idem.get(k)
+        if (e && !e.response && e.claimId === ref.claimId) idem.delete(k)
       },
       async get(ref) {
         const e = idem.get(idemKey(ref))

@@ -43,6 +43,9 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
   status ENUM('pending', 'done') NOT NULL,
   status_code SMALLINT UNSIGNED NULL,
   response MEDIUMTEXT NULL,
+  -- The fencing token of the current claim: a retry that takes over a stale claim gets a new
+  -- one, and the sale's transaction commits only under the claim it holds.
+  claim_id CHAR(36) NULL,
   created_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   updated_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   PRIMARY KEY (scope, idem_key),

@@ -40,6 +40,20 @@ export interface IdempotencyRef {
   key: string
   /** sha256 of the canonical request (method, path, user, body). */
   hash: string
+  /**
+   * The fencing token of this request's claim on the key, set once it is claimed. A retry that
+   * takes over a claim past its lease gets a new one, and the store refuses to commit under the
+   * old one: one key, one sale, however slow the first request was (I4).
+   */
+  claimId?: string
+}
+
+/** The request's claim on its Idempotency-Key was taken over by a retry: the retry answers. */
+export class IdempotencyClaimLostError extends Error {
+  constructor() {
+    super('this request lost its Idempotency-Key claim to a retry')
+    this.name = 'IdempotencyClaimLostError'
+  }
 }
 
 /** The stored first answer to an idempotent request. */
@@ -49,7 +63,7 @@ export interface StoredResponse {
 }
 
 export type IdempotencyClaim =
-  | { state: 'claimed' }
+  | { state: 'claimed'; claimId: string }
   | { state: 'pending'; hash: string }
   | { state: 'done'; hash: string; response: StoredResponse }
 
@@ -72,6 +86,7 @@ export type CommitOutcome =
   | { ok: false; code: 'INSUFFICIENT_SEATS'; available: number }
   | { ok: false; code: 'TICKET_LIMIT_EXCEEDED'; limit: number; alreadyHeld: number }
   | { ok: false; code: 'EVENT_NOT_FOUND' }
+  | { ok: false; code: 'IDEMPOTENCY_CLAIM_LOST' }
 
 export type CancelOutcome =
   | { ok: true; reservation: ReservationRecord }
@@ -81,6 +96,7 @@ export type CancelOutcome =
 /** The system of record (MySQL, or memory in embedded mode). */
 export interface Store {
   ping(): Promise<void>
+  /** Throws IdempotencyClaimLostError when `idempotency.claimId` no longer holds the key. */
   createEvent(input: NewEvent, idempotency?: IdempotencyRef): Promise<EventRecord>
   /** From the writer: used on the write path and by the cache loader. */
   getEvent(eventId: number): Promise<EventRecord | undefined>
@@ -103,7 +119,10 @@ export interface Store {
   idempotency: {
     /** Claims the key (or reports who has it). A pending claim older than `leaseMs` is taken over. */
     claim(ref: IdempotencyRef, leaseMs: number): Promise<IdempotencyClaim>
-    /** Forgets a claim whose request failed without a stored answer (so a retry runs again). */
+    /**
+     * Forgets a claim whose request failed without a stored answer (so a retry runs again);
+     * only the claim `ref.claimId` names, never a retry's newer one.
+     */
     release(ref: IdempotencyRef): Promise<void>
     get(
       ref: Pick<IdempotencyRef, 'scope' | 'key'>,

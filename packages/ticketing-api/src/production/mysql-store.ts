@@ -1,11 +1,12 @@
 import type { Pool, PoolConnection } from 'mysql2/promise'
-import type {
-  CancelOutcome,
-  CommitOutcome,
-  IdempotencyRef,
-  NewEvent,
-  PendingReservation,
-  Store,
+import {
+  type CancelOutcome,
+  type CommitOutcome,
+  IdempotencyClaimLostError,
+  type IdempotencyRef,
+  type NewEvent,
+  type PendingReservation,
+  type Store,
 } from '../ports/index.js'
 import { allocate } from '../services/allocate.js'
 import { eventData, reservationData } from '../services/presenters.js'
@@ -52,9 +53,10 @@ export function createMysqlStore(pools: { writer: Pool; reader: Pool }): Store {
 
     async createEvent(input: NewEvent, ref?: IdempotencyRef) {
       return transaction(writer, async (conn) => {
+        const idempotency = createIdempotencyRepository(conn)
+        if (ref && (await idempotency.lostClaims([ref])).size > 0) throw new IdempotencyClaimLostError()
         const event = await createEventsRepository(conn).insert(input)
-        if (ref)
-          await createIdempotencyRepository(conn).complete([{ ref, statusCode: 201, data: eventData(event) }])
+        if (ref) await idempotency.complete([{ ref, statusCode: 201, data: eventData(event) }])
         return event
       })
     },
@@ -71,12 +73,15 @@ export function createMysqlStore(pools: { writer: Pool; reader: Pool }): Store {
      * the locked count (and per-user totals), then one conditional UPDATE, one multi-row INSERT
      * and the idempotency answers — one COMMIT for all of them.
      */
-    async commitReservations(eventId: number, batch: PendingReservation[]): Promise<CommitOutcome[]> {
+    async commitReservations(eventId: number, all: PendingReservation[]): Promise<CommitOutcome[]> {
       return transaction(writer, async (conn) => {
         const events = createEventsRepository(conn)
         const reservations = createReservationsRepository(conn)
         const event = await events.get(eventId, true)
-        if (!event) return batch.map(() => ({ ok: false, code: 'EVENT_NOT_FOUND' }) as const)
+        if (!event) return all.map(() => ({ ok: false, code: 'EVENT_NOT_FOUND' }) as const)
+        // Same lock order everywhere: the event row, then the Idempotency-Key rows.
+        const lost = await createIdempotencyRepository(conn).lostClaims(all.map((r) => r.idempotency))
+        const batch = all.filter((_, i) => !lost.has(i))
         const limited = [...new Set(batch.filter((r) => r.limit !== null).map((r) => r.userId))]
         const held = await reservations.heldByUsers(eventId, limited)
         const { decisions, taken } = allocate(event.availableSeats, batch, held)
@@ -108,7 +113,10 @@ export function createMysqlStore(pools: { writer: Pool; reader: Pool }): Store {
             return o.ok && ref ? [{ ref, statusCode: 201, data: reservationData(o.reservation) }] : []
           }),
         )
-        return outcomes
+        let next = 0
+        return all.map((_, i) =>
+          lost.has(i) ? ({ ok: false, code: 'IDEMPOTENCY_CLAIM_LOST' } as const) : outcomes[next++]!,
+        )
       })
     },
 

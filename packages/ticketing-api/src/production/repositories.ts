@@ -1,5 +1,6 @@
 // Repositories: small factories over a pool or a transaction's connection (fastify/demo style).
 // Each statement says what it guarantees; the store composes them into transactions.
+import { randomUUID } from 'node:crypto'
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
 import type {
   EventRecord,
@@ -210,21 +211,22 @@ export function createIdempotencyRepository(db: Db) {
   return {
     async claim(ref: IdempotencyRef, leaseMs: number): Promise<IdempotencyClaim> {
       for (let attempt = 0; attempt < 3; attempt++) {
+        const claimId = randomUUID()
         const [res] = await db.execute<ResultSetHeader>(
-          "INSERT IGNORE INTO idempotency_keys (scope, idem_key, request_hash, status) VALUES (?, ?, ?, 'pending')",
-          [ref.scope, ref.key, ref.hash],
+          "INSERT IGNORE INTO idempotency_keys (scope, idem_key, request_hash, status, claim_id) VALUES (?, ?, ?, 'pending', ?)",
+          [ref.scope, ref.key, ref.hash, claimId],
         )
-        if (res.affectedRows === 1) return { state: 'claimed' }
+        if (res.affectedRows === 1) return { state: 'claimed', claimId }
         const row = await get(ref)
         if (!row) continue // released meanwhile
         if (row.status === 'done' || Number(row.age_ms) < leaseMs) return toClaim(row)
         // A pending claim past its lease: its request died. Take it over (one winner).
         const [took] = await db.execute<ResultSetHeader>(
-          `UPDATE idempotency_keys SET request_hash = ?, updated_at = NOW(3)
+          `UPDATE idempotency_keys SET request_hash = ?, claim_id = ?, updated_at = NOW(3)
            WHERE scope = ? AND idem_key = ? AND status = 'pending' AND updated_at = ?`,
-          [ref.hash, ref.scope, ref.key, row.updated_at],
+          [ref.hash, claimId, ref.scope, ref.key, row.updated_at],
         )
-        if (took.affectedRows === 1) return { state: 'claimed' }
+        if (took.affectedRows === 1) return { state: 'claimed', claimId }
       }
       const row = await get(ref)
       return row ? toClaim(row) : { state: 'pending', hash: ref.hash }
@@ -237,9 +239,31 @@ export function createIdempotencyRepository(db: Db) {
     },
     async release(ref: IdempotencyRef): Promise<void> {
       await db.execute(
-        "DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 'pending'",
-        [ref.scope, ref.key],
+        "DELETE FROM idempotency_keys WHERE scope = ? AND idem_key = ? AND status = 'pending' AND claim_id = ?",
+        [ref.scope, ref.key, ref.claimId ?? null],
       )
+    },
+    /**
+     * Locks the keys' rows until the caller's transaction ends, and returns the positions of
+     * the refs whose claim is no longer theirs (taken over by a retry, or already answered).
+     * Run first in the sale's transaction: a takeover then waits for our COMMIT and finds the
+     * key answered, or has already happened and we drop the item.
+     */
+    async lostClaims(refs: Array<IdempotencyRef | undefined>): Promise<Set<number>> {
+      const lost = new Set<number>()
+      const claimed = refs.flatMap((r, i) => (r ? [{ r, i }] : []))
+      if (claimed.length === 0) return lost
+      const [rows] = await db.query<RowDataPacket[]>(
+        `SELECT scope, idem_key, status, claim_id FROM idempotency_keys
+         WHERE (scope, idem_key) IN (?) FOR UPDATE`,
+        [claimed.map(({ r }) => [r.scope, r.key])],
+      )
+      const current = new Map(rows.map((row) => [`${row.scope}\u0000${row.idem_key}`, row]))
+      for (const { r, i } of claimed) {
+        const row = current.get(`${r.scope}\u0000${r.key}`)
+        if (!row || row.status !== 'pending' || row.claim_id !== r.claimId) lost.add(i)
+      }
+      return lost
     },
     /** Stores first answers, in the caller's transaction (the same one as the sale). */
     async complete(

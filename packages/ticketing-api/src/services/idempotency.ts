@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto'
 import { ApiError, unavailable } from '../errors.js'
-import type { IdempotencyRef, Store, StoredResponse } from '../ports/index.js'
+import {
+  IdempotencyClaimLostError,
+  type IdempotencyRef,
+  type Store,
+  type StoredResponse,
+} from '../ports/index.js'
 
 /** The answer of an idempotent operation, and whether it is a replay of the first one. */
 export interface Replayable {
@@ -33,7 +38,10 @@ const reused = () =>
  * (same key, same body) waits for the first one's stored answer — in this process by sharing
  * its promise, across processes by polling the store — and a different body gets 422. Only
  * successes are stored (in the same transaction as the write); a failed first request releases
- * the key, so a retry runs again.
+ * the key, so a retry runs again. A claim older than its lease may be taken over by a retry;
+ * each claim carries its own `claimId`, and the store commits only under the current one, so
+ * the stalled first request then loses (IdempotencyClaimLostError) and replays the retry's
+ * answer instead of selling a second time.
  */
 export function createIdempotency(store: Store, options: { leaseMs: number; waitMs: number }) {
   const local = new Map<string, { hash: string; promise: Promise<Replayable> }>()
@@ -50,7 +58,10 @@ export function createIdempotency(store: Store, options: { leaseMs: number; wait
     throw unavailable('the first request with this Idempotency-Key', 1)
   }
 
-  const execute = async (ref: IdempotencyRef, run: () => Promise<StoredResponse>): Promise<Replayable> => {
+  const execute = async (
+    ref: IdempotencyRef,
+    run: (claimed: IdempotencyRef) => Promise<StoredResponse>,
+  ): Promise<Replayable> => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const claim = await store.idempotency.claim(ref, options.leaseMs)
       if (claim.state !== 'claimed' && claim.hash !== ref.hash) throw reused()
@@ -60,10 +71,17 @@ export function createIdempotency(store: Store, options: { leaseMs: number; wait
         if (stored) return { ...stored, replayed: true }
         continue // the other request failed and released the key: try to claim it
       }
+      const claimed = { ...ref, claimId: claim.claimId }
       try {
-        return { ...(await run()), replayed: false }
+        return { ...(await run(claimed)), replayed: false }
       } catch (error) {
-        await store.idempotency.release(ref).catch(() => {})
+        if (error instanceof IdempotencyClaimLostError) {
+          // A retry took the key over while we stalled: its answer is the answer.
+          const stored = await waitForOther(ref)
+          if (stored) return { ...stored, replayed: true }
+          continue
+        }
+        await store.idempotency.release(claimed).catch(() => {})
         throw error
       }
     }
@@ -72,7 +90,10 @@ export function createIdempotency(store: Store, options: { leaseMs: number; wait
 
   return {
     /** Runs `run` at most once per key (while its answer is kept), else replays its answer. */
-    async run(ref: IdempotencyRef, run: () => Promise<StoredResponse>): Promise<Replayable> {
+    async run(
+      ref: IdempotencyRef,
+      run: (claimed: IdempotencyRef) => Promise<StoredResponse>,
+    ): Promise<Replayable> {
       const id = `${ref.scope}\u0000${ref.key}`
       const inFlight = local.get(id)
       if (inFlight) {

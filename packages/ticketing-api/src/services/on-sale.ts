@@ -7,6 +7,7 @@ import {
   CapacityUnknownError,
   type CommitOutcome,
   type EventRecord,
+  IdempotencyClaimLostError,
   type IdempotencyRef,
   type NewEvent,
   NotAdmittedError,
@@ -210,6 +211,9 @@ export function createOnSale(options: OnSaleOptions) {
           )
         case 'EVENT_NOT_FOUND':
           throw new ApiError('EVENT_NOT_FOUND', `Event ${input.eventId} not found`)
+        case 'IDEMPOTENCY_CLAIM_LOST':
+          // A retry with the same key took over while this request stalled; it answers both.
+          throw new IdempotencyClaimLostError()
       }
     }
     // Committed (and its hold confirmed before): acknowledge.
@@ -223,8 +227,8 @@ export function createOnSale(options: OnSaleOptions) {
     rebuild,
 
     async createEvent(input: NewEvent, idem?: IdempotencyRef): Promise<Replayable> {
-      const run = async () => {
-        const event = await store.createEvent(input, idem)
+      const run = async (claimed?: IdempotencyRef) => {
+        const event = await store.createEvent(input, claimed)
         // A GET before the insert may have cached "not found" for this id.
         await cache.invalidate(event.eventId).catch(() => {})
         await admission.setCapacity(event.eventId, event.totalSeats).catch((error) => {
@@ -244,7 +248,7 @@ export function createOnSale(options: OnSaleOptions) {
     }) {
       const idem = input.idempotency
       return idem
-        ? idempotency.run(idem, () => reserveOnce(input))
+        ? idempotency.run(idem, (claimed) => reserveOnce({ ...input, idempotency: claimed }))
         : { ...(await reserveOnce(input)), replayed: false }
     },
 
