@@ -3,9 +3,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from './config.js'
+import { toApiError } from './errors.js'
 import { authPlugin } from './plugins/auth.js'
 import { type BackendPluginOptions, backendPlugin } from './plugins/backend.js'
-import { httpPlugin } from './plugins/http.js'
+import { httpPlugin, sendError } from './plugins/http.js'
 import { eventRoutes } from './routes/events.js'
 import { healthRoutes } from './routes/health.js'
 import { reservationRoutes } from './routes/reservations.js'
@@ -55,6 +56,9 @@ export function serverOptions(
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Errors the router raises before any route runs (a malformed URL, an over-long path
+    // parameter) get the envelope too, instead of Fastify's own body.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error)),
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } satisfies FastifyServerOptions
 }

@@ -20,6 +20,7 @@ export const ErrorCodes = {
   HOLD_CONFIRMED: 409,
   NOT_SEATED: 409,
   SEATED_EVENT: 409,
+  URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   RATE_LIMITED: 429,
@@ -117,6 +118,10 @@ export function toApiError(err: unknown): ApiError {
     return new ApiError('E_VALIDATION', `${field}: ${why}`, { field, in: e.validationContext })
   }
   switch (e.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiError('URI_TOO_LONG', 'A path parameter is longer than the router accepts')
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('E_VALIDATION', 'url: malformed URL', { field: 'url' })
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json')
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

@@ -314,6 +314,13 @@ describe.each(MODES)('contract (%s)', (mode) => {
       expect(res.statusCode, url).toBe(404)
       expect(res.json()).toMatchObject({ success: false, error: { code } })
     }
+    // Router errors raised before any route runs get the envelope too.
+    const longParam = await inject({ method: 'GET', url: `/api/reservations/${'a'.repeat(10_000)}` })
+    expect(longParam.statusCode).toBe(414)
+    expect(longParam.json()).toMatchObject({ success: false, error: { code: 'URI_TOO_LONG' } })
+    const badUrl = await inject({ method: 'GET', url: '/api/events/%E0%A4%A' })
+    expect(badUrl.statusCode).toBe(400)
+    expect(badUrl.json()).toMatchObject({ success: false, error: { code: 'E_VALIDATION' } })
     const unknownEvent = await inject({
       method: 'POST',
       url: '/api/reservations',
