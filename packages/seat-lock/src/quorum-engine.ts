@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import RedlockExport, { ExecutionError, Lock } from 'redlock'
+import { ExecutionError, Lock } from 'redlock'
 import { holdStatusError, unitEpoch } from './direct-engine.js'
 import { CONTENDED, type Engine, type HoldRef, NO_CAPACITY, NOT_OWNER, OK } from './engine.js'
 import {
@@ -10,85 +10,19 @@ import {
   QuorumFailedError,
   SeatsUnavailableError,
 } from './errors.js'
-import {
-  acquiredHold,
-  type CapacityState,
-  type NodeHold,
-  parseCapacityReply,
-  parseHoldReply,
-} from './hold.js'
+import { acquiredHold, type CapacityState, type NodeHold, parseHoldReply } from './hold.js'
 import { baseKeys, type EventKeys, newHoldId } from './keys.js'
+import { anyInFlux, freeCounts, medianState, pick, VIEW_SAMPLE } from './quorum-views.js'
+import { type Call, createRedlock, type NodeReply, type Redlock } from './redlock-adapter.js'
 import { runScript } from './run-script.js'
 import { SCRIPTS, type Script } from './scripts.js'
-
-/**
- * redlock's CJS build sets `exports.default`; our CJS bundle imports it the way Node imports CJS
- * from ESM (default = module.exports), so there the class is one `.default` further down.
- */
-const Redlock: typeof RedlockExport =
-  (RedlockExport as unknown as { default?: typeof RedlockExport }).default ?? RedlockExport
-type Redlock = RedlockExport
 
 export interface QuorumEngineOptions {
   contentionBudgetMs: number
   onQuorumFailed(operation: string, error: QuorumFailedError): void
 }
 
-interface NodeReply {
-  node: number
-  sha: string
-  reply: unknown[]
-}
-
-/** Per-call context the node adapters read: our ARGV per script, and every node's raw reply. */
-interface Call {
-  argv: Map<string, (string | number)[]>
-  replies: NodeReply[]
-}
-
-/**
- * Free-unit ids a view returns in full when a node has at most this many, else a random sample
- * of this size: views are read by every buyer on every node, so they must stay small. After
- * repeated collisions a buyer asks for the full sets (exact, but costlier).
- */
-const VIEW_SAMPLE = 48
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-/**
- * What redlock sees as a "client". redlock's script contract is "return the number of keys on
- * success"; our scripts return richer replies (fencing token, taken seats, available units).
- * The adapter runs our script with our ARGV (looked up by the call id redlock passes as the lock
- * value), keeps the raw reply for the engine, and gives redlock the vote it expects.
- */
-class NodeAdapter {
-  constructor(
-    readonly index: number,
-    readonly client: Redis,
-    readonly calls: Map<string, Call>,
-  ) {}
-
-  evalsha(sha: string, numKeys: number, args: (string | number)[]): Promise<number> {
-    // Read the context synchronously: redlock may resolve (and we forget the call) before a
-    // slow node answers; that node must still run the same step.
-    const call = this.calls.get(String(args[numKeys]))
-    const argv = call?.argv.get(sha)
-    const script = BY_SHA.get(sha)
-    if (!call || !argv || !script) return Promise.reject(new Error('seat-lock: unknown quorum call'))
-    const keys = args.slice(0, numKeys) as string[]
-    return runScript(this.client, script, keys, argv).then((reply) => {
-      call.replies.push({ node: this.index, sha, reply })
-      return reply[0] === OK ? numKeys : 0
-    })
-  }
-
-  /** Not reached: runScript already falls back to EVAL on NOSCRIPT. */
-  eval(): Promise<number> {
-    return Promise.reject(new Error('seat-lock: unexpected EVAL'))
-  }
-}
-
-const BY_SHA = new Map<string, Script>(Object.values(SCRIPTS).map((s) => [s.sha, s]))
 
 /**
  * Redlock quorum over N >= 3 independent Redis nodes, built on the `redlock` package: redlock
@@ -110,26 +44,12 @@ export class QuorumEngine implements Engine {
     this.#nodes = nodes
     this.#o = options
     this.quorum = Math.floor(nodes.length / 2) + 1
-    const adapters = nodes.map((c, i) => new NodeAdapter(i, c, this.#calls)) as unknown as Redis[]
-    const make = (acquireScript: string, extendScript: string) => {
-      // redlock 5.0.0-beta.2 only honours script *functions* (a plain string is silently ignored).
-      const rl = new Redlock(
-        adapters,
-        { retryCount: 0 },
-        {
-          acquireScript: () => acquireScript,
-          extendScript: () => extendScript,
-          releaseScript: () => SCRIPTS.release.lua,
-        },
-      )
-      // redlock draws the lock value synchronously at the start of acquire(); we make it our call id.
-      ;(rl as unknown as { _random(): string })._random = () =>
-        this.#nextValue ?? randomBytes(12).toString('hex')
-      return rl
-    }
-    this.#seats = make(SCRIPTS.holdSeats.lua, SCRIPTS.extend.lua)
-    this.#units = make(SCRIPTS.holdUnits.lua, SCRIPTS.extend.lua)
-    this.#confirm = make(SCRIPTS.holdUnits.lua, SCRIPTS.confirm.lua)
+    // redlock draws the lock value synchronously at the start of acquire(); it becomes our call id.
+    const make = (acquire: Script, extend: Script) =>
+      createRedlock(nodes, this.#calls, acquire, extend, () => this.#nextValue)
+    this.#seats = make(SCRIPTS.holdSeats, SCRIPTS.extend)
+    this.#units = make(SCRIPTS.holdUnits, SCRIPTS.extend)
+    this.#confirm = make(SCRIPTS.holdUnits, SCRIPTS.confirm)
   }
 
   #open(argv: Array<[Script, (string | number)[]]>): { id: string; call: Call } {
@@ -309,9 +229,7 @@ export class QuorumEngine implements Engine {
       if (views.filter((v) => v.reply[0] === NO_CAPACITY).length >= this.quorum)
         throw new CapacityNotSetError(k.eventId)
       if (ok.length < this.quorum) throw this.#quorumFailed('capacityView', views)
-      const counts = new Map<string, number>()
-      for (const v of ok)
-        for (const u of v.reply.slice(2)) counts.set(String(u), (counts.get(String(u)) ?? 0) + 1)
+      const counts = freeCounts(ok)
       const majorityFree = [...counts].filter(([, c]) => c >= this.quorum).map(([u]) => u)
       const complete = ok.every((v) => Number(v.reply[1]) <= sample)
       available = complete ? majorityFree.length : Math.max(available, majorityFree.length)
@@ -370,12 +288,7 @@ export class QuorumEngine implements Engine {
     if (units.length === 0) return false
     const results = await Promise.allSettled(this.#nodes.map((c) => c.hmget(k.own, ...units)))
     const owners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
-    const unreachable = this.#nodes.length - owners.length
-    return units.some((_, i) => {
-      const votes = new Map<string, number>()
-      for (const o of owners) if (o[i]) votes.set(o[i]!, (votes.get(o[i]!) ?? 0) + 1)
-      return Math.max(0, ...votes.values()) + unreachable < this.quorum
-    })
+    return anyInFlux(owners, units.length, this.#nodes.length - owners.length, this.quorum)
   }
 
   /**
@@ -474,42 +387,16 @@ export class QuorumEngine implements Engine {
    * per-node median is used instead (an estimate, exact again near sell-out).
    */
   async #state(k: EventKeys, replies: NodeReply[]): Promise<CapacityState> {
-    const median = this.#median(replies)
+    const median = medianState(replies)
     if (median.available > 1_024) return median
     const views = await this.#fanOut('capacityView', baseKeys(k, '-'), [k.seatPrefix, 'view', 1_024, '-'])
     const ok = views.filter((v) => v.reply[0] === OK)
     if (ok.length < this.quorum || !ok.every((v) => Number(v.reply[1]) <= 1_024)) return median
-    const counts = new Map<string, number>()
-    for (const v of ok)
-      for (const u of v.reply.slice(2)) counts.set(String(u), (counts.get(String(u)) ?? 0) + 1)
-    const available = [...counts.values()].filter((c) => c >= this.quorum).length
+    const available = [...freeCounts(ok).values()].filter((c) => c >= this.quorum).length
     return { ...median, available, held: Math.max(0, median.total - available - median.confirmed) }
-  }
-
-  /** Counters as the majority sees them: per field, the value a majority is at least/at most at. */
-  #median(replies: NodeReply[]): CapacityState {
-    const states = replies.map((r) => parseCapacityReply(r.reply))
-    const mid = (f: keyof CapacityState) =>
-      states.map((s) => s[f]).sort((a, b) => a - b)[Math.floor((states.length - 1) / 2)]!
-    return {
-      total: mid('total'),
-      available: mid('available'),
-      held: mid('held'),
-      confirmed: mid('confirmed'),
-    }
   }
 }
 
 function firstFailure(replies: NodeReply[]): number {
   return Number(replies.find((r) => r.reply[0] !== OK && r.reply[0] !== CONTENDED)?.reply[0] ?? -2)
-}
-
-/** `n` distinct random elements. */
-function pick<T>(items: T[], n: number): T[] {
-  const a = [...items]
-  for (let i = 0; i < n && i < a.length; i++) {
-    const j = i + randomInt(a.length - i)
-    ;[a[i], a[j]] = [a[j]!, a[i]!]
-  }
-  return a.slice(0, n)
 }
