@@ -143,19 +143,20 @@ return {1, token, exp}
 
 /** Owner-checked release. ARGV: seatPrefix, holdId, owner ('' = any). Deletes only what is still ours. */
 export const RELEASE = `${L_NOW_MS}${L_REAP}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
-local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
+-- h = owner, seats, status, slots; no owner = no record (expired, released or never there).
+local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
+if not h[1] then return {-2} end
 if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
 -- Sold stays sold: returning sold seats/units is freeSeats / capacity.add, after the DB agrees.
 if h[3] == 'confirmed' then return {-4} end
 if h[2] then
-  for _, seat in ipairs(cjson.decode(h[4])) do
+  for _, seat in ipairs(cjson.decode(h[2])) do
     local key = ARGV[1] .. seat
     if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
   end
 else
   reap(now_ms())
-  for _, unit in ipairs(cjson.decode(h[5])) do
+  for _, unit in ipairs(cjson.decode(h[4])) do
     if redis.call('HGET', KEYS[6], unit) == ARGV[2] and redis.call('ZSCORE', KEYS[5], unit) then
       redis.call('ZREM', KEYS[5], unit)
       redis.call('HDEL', KEYS[6], unit)
@@ -170,20 +171,21 @@ return {1}
 /** Sets the hold's remaining TTL to ttlMs (server time). ARGV: seatPrefix, holdId, owner, ttlMs. */
 export const EXTEND = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}
 local now = now_ms()
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
-local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
+-- h = owner, seats, status, slots; no owner = no record (expired, released or never there).
+local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
+if not h[1] then return {-2} end
 if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
 if h[3] == 'confirmed' then return hold_reply() end
 local exp = now + tonumber(ARGV[4])
 if h[2] then
-  local seats = cjson.decode(h[4])
+  local seats = cjson.decode(h[2])
   for _, seat in ipairs(seats) do
     if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
   end
   for _, seat in ipairs(seats) do redis.call('PEXPIREAT', ARGV[1] .. seat, exp) end
 else
   reap(now)
-  local units = cjson.decode(h[5])
+  local units = cjson.decode(h[4])
   for _, unit in ipairs(units) do
     if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
   end
@@ -201,19 +203,20 @@ return hold_reply()
  */
 export const CONFIRM = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}
 local now = now_ms()
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-2} end
-local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'seats', 'slots')
+-- h = owner, seats, status, slots; no owner = no record (expired, released or never there).
+local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
+if not h[1] then return {-2} end
 if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
 if h[3] == 'confirmed' then return hold_reply() end
 if h[2] then
-  local seats = cjson.decode(h[4])
+  local seats = cjson.decode(h[2])
   for _, seat in ipairs(seats) do
     if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
   end
   for _, seat in ipairs(seats) do redis.call('PERSIST', ARGV[1] .. seat) end
 else
   reap(now)
-  local units = cjson.decode(h[5])
+  local units = cjson.decode(h[4])
   for _, unit in ipairs(units) do
     if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
   end
