@@ -56,6 +56,15 @@ export const unavailable = (what: string, retryAfter = 1, cause?: unknown) => {
 }
 
 /** Answer for "not enough units": SOLD_OUT when none are left, else INSUFFICIENT_SEATS. */
+/** Why a cancel changed nothing: an unknown id (404), or cancelled before (409, no seats back). */
+export function cancelRefused(reservationId: string, code: 'RESERVATION_NOT_FOUND' | 'ALREADY_CANCELLED') {
+  return code === 'RESERVATION_NOT_FOUND'
+    ? new ApiError('RESERVATION_NOT_FOUND', `Reservation ${reservationId} not found`)
+    : new ApiError('ALREADY_CANCELLED', 'This reservation was already cancelled; no seats were returned', {
+        reservationId,
+      })
+}
+
 export function notEnoughSeats(requested: number, available: number): ApiError {
   return available <= 0
     ? new ApiError('SOLD_OUT', 'Sold out', { requested, availableSeats: 0 })

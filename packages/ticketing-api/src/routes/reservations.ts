@@ -15,6 +15,13 @@ import {
 
 export async function reservationRoutes(app: FastifyInstance) {
   const authenticate = async (request: Parameters<typeof app.authenticate>[0]) => app.authenticate(request)
+  /** The reservation, if it exists and the caller may see it (its owner, or an admin). */
+  const ownReservation = async (request: Parameters<typeof app.authenticate>[0], reservationId: string) => {
+    const r = await app.backend.store.getReservation(reservationId)
+    if (!r) throw new ApiError('RESERVATION_NOT_FOUND', `Reservation ${reservationId} not found`)
+    app.assertSelf(request, r.userId)
+    return r
+  }
 
   app.post(
     '/',
@@ -66,9 +73,7 @@ export async function reservationRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { reservationId } = request.params as { reservationId: string }
-      const r = await app.backend.store.getReservation(reservationId)
-      if (!r) throw new ApiError('RESERVATION_NOT_FOUND', `Reservation ${reservationId} not found`)
-      app.assertSelf(request, r.userId)
+      const r = await ownReservation(request, reservationId)
       return { success: true, message: 'Reservation', data: reservationDetail(r) }
     },
   )
@@ -107,9 +112,7 @@ export async function reservationRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { reservationId } = request.params as { reservationId: string }
-      const existing = await app.backend.store.getReservation(reservationId)
-      if (!existing) throw new ApiError('RESERVATION_NOT_FOUND', `Reservation ${reservationId} not found`)
-      app.assertSelf(request, existing.userId)
+      await ownReservation(request, reservationId)
       const r = await app.onSale.cancel(reservationId)
       return { success: true, message: 'Reservation cancelled', data: reservationDetail(r) }
     },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ApiError, validationError } from '../errors.js'
+import { ApiError, cancelRefused, validationError } from '../errors.js'
 import type { Backend, EventRecord } from '../ports/index.js'
 import { reservationData } from '../services/presenters.js'
 import { type Layout, seatIds } from './layout.js'
@@ -376,18 +376,7 @@ export function createSeatingService(options: SeatingOptions) {
     /** Cancels a seated reservation: exactly its seats return, after the DB commit. */
     async cancel(reservationId: string) {
       const outcome = await store.cancel(reservationId)
-      if (!outcome.ok) {
-        if (outcome.code === 'RESERVATION_NOT_FOUND') {
-          throw new ApiError('RESERVATION_NOT_FOUND', `Reservation ${reservationId} not found`)
-        }
-        throw new ApiError(
-          'ALREADY_CANCELLED',
-          'This reservation was already cancelled; no seats were returned',
-          {
-            reservationId,
-          },
-        )
-      }
+      if (!outcome.ok) throw cancelRefused(reservationId, outcome.code)
       const { reservation, seats } = outcome
       await locker
         .free(reservation.eventId, seats)

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { ApiError, notEnoughSeats, unavailable, validationError } from '../errors.js'
+import { ApiError, cancelRefused, notEnoughSeats, unavailable, validationError } from '../errors.js'
 import type { Metrics } from '../metrics/index.js'
 import {
   type AdmissionHold,
@@ -254,18 +254,7 @@ export function createOnSale(options: OnSaleOptions) {
 
     async cancel(reservationId: string) {
       const outcome = await store.cancelReservation(reservationId)
-      if (!outcome.ok) {
-        if (outcome.code === 'RESERVATION_NOT_FOUND') {
-          throw new ApiError('RESERVATION_NOT_FOUND', `Reservation ${reservationId} not found`)
-        }
-        throw new ApiError(
-          'ALREADY_CANCELLED',
-          'This reservation was already cancelled; no seats were returned',
-          {
-            reservationId,
-          },
-        )
-      }
+      if (!outcome.ok) throw cancelRefused(reservationId, outcome.code)
       // Exactly once: only the caller that flipped the status returns the units.
       const r = outcome.reservation
       await Promise.all([
