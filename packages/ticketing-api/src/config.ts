@@ -36,6 +36,7 @@ const EnvSchema = Type.Object({
   RECONCILE_INTERVAL_MS: Type.Optional(Int({ minimum: 0 })),
   SHUTDOWN_GRACE_MS: Type.Optional(Int({ minimum: 0 })),
   MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Int({ minimum: 0 })),
+  REQUEST_DEADLINE_MS: Type.Optional(Int({ minimum: 0, maximum: 600_000 })),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -70,6 +71,8 @@ export interface Config {
   shutdownGraceMs: number
   /** Load shedding: 503 when the event loop lags more than this (0 = off). */
   maxEventLoopDelayMs: number
+  /** A request not answered within this gets 503 + Retry-After (0 = off). */
+  requestDeadlineMs: number
 }
 
 /** Thrown when the environment cannot produce a working service; the message says why. */
@@ -174,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS ?? 30_000,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS ?? 2000,
+    requestDeadlineMs: e.REQUEST_DEADLINE_MS ?? 5000,
   }
 }
 

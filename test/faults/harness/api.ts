@@ -49,6 +49,8 @@ function apiEnv(port: number, options: ApiOptions): NodeJS.ProcessEnv {
     LOG_LEVEL: 'warn',
     HOLD_TTL_MS: String(HOLD_TTL_MS),
     RECONCILE_INTERVAL_MS: '1000',
+    // Below the buyers' 5 s client timeout: a stalled request is answered 503 + Retry-After.
+    REQUEST_DEADLINE_MS: '2500',
     ...options.env,
   }
   if (options.redisUrl) env.REDIS_URL = options.redisUrl

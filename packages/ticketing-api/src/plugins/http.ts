@@ -17,6 +17,38 @@ export function sendError(reply: FastifyReply, error: ApiError) {
 }
 
 /**
+ * A request still unanswered after `ms` gets 503 + Retry-After, so a slow dependency never
+ * leaves a buyer waiting on the client's own timeout. The work itself is not cancelled: a
+ * reservation may still commit after its 503, which is why clients retry with the same
+ * Idempotency-Key (the retry then gets the committed answer). Routes opt out with
+ * `config: { deadline: false }` (the SSE stream).
+ */
+function registerDeadline(app: FastifyInstance, ms: number) {
+  const timers = new WeakMap<object, NodeJS.Timeout>()
+  app.addHook('onRequest', async (request, reply) => {
+    if ((request.routeOptions.config as { deadline?: boolean } | undefined)?.deadline === false) return
+    const timer = setTimeout(() => {
+      if (reply.sent) return
+      request.log.warn({ deadlineMs: ms }, 'request deadline passed; answering 503')
+      app.metrics?.increment('Errors')
+      sendError(
+        reply,
+        new ApiError(
+          'SERVICE_UNAVAILABLE',
+          `No answer within ${ms} ms: a dependency is slow. Retry with the same Idempotency-Key`,
+          {},
+          1,
+        ),
+      )
+    }, ms)
+    timers.set(request, timer)
+  })
+  const clear = async (request: object) => clearTimeout(timers.get(request))
+  app.addHook('onResponse', clear)
+  app.addHook('onRequestAbort', clear)
+}
+
+/**
  * The HTTP edge: envelope on every error (validation, 404, 5xx), OpenAPI + UI, rate limiting
  * (Redis store in production) and load shedding.
  */
@@ -31,6 +63,7 @@ export const httpPlugin = fp(
       }
       return sendError(reply, error)
     })
+    if (config.requestDeadlineMs > 0) registerDeadline(app, config.requestDeadlineMs)
     app.setNotFoundHandler((request, reply) =>
       sendError(
         reply,

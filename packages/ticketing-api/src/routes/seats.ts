@@ -36,6 +36,8 @@ export async function seatRoutes(app: FastifyInstance) {
   app.get(
     '/:eventId/stream',
     {
+      // A stream lives as long as the page: no request deadline.
+      config: { deadline: false },
       schema: {
         tags: ['seating'],
         summary:
