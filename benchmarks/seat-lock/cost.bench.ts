@@ -1,8 +1,9 @@
 // Measures the CPU cost of one acquire + release (1 seat and 4 seats): client CPU (Node
 // process.cpuUsage) plus Redis server CPU (sum of INFO commandstats usec), per operation, for
-// seat-lock vs redlock vs redis-semaphore vs the raw floor. Unlike wall-clock latency, CPU time
-// is barely disturbed by other load on a shared 2-core box. Runs on a redis-server of its own
-// (commandstats are server-wide and reset here).
+// seat-lock vs redlock and redis-semaphore (plain, and "+ guarantees": with the fencing token and
+// hand-off record a ticketing user must add to match seat-lock; see subjects.ts) vs the raw floor.
+// Unlike wall-clock latency, CPU time is barely disturbed by other load on a shared 2-core box.
+// Runs on a redis-server of its own (commandstats are server-wide and reset here).
 import { isMain, type Subject, subjects, withClient } from './subjects.js'
 
 const N = 3_000

@@ -1,6 +1,7 @@
 // Measures acquire + release of a 4-seat hold (all or nothing), one at a time, on one ioredis
-// client: seat-lock vs redlock (4 resources, 1 client) vs redis-semaphore (4 Mutexes in sorted
-// order: it has no multi-key lock) vs the raw floor (one Lua SET NX PX of 4 keys + one Lua DEL).
+// client: seat-lock vs redlock (4 resources, 1 client) vs redis-semaphore (4 Mutexes at once: it
+// has no multi-key lock), each plain and "+ guarantees" (token + hand-off record added, see
+// subjects.ts), vs the raw floor (one Lua SET NX PX of 4 keys + one Lua DEL).
 import { interleaved, isMain, printRows, type Row, subjects, withClient } from './subjects.js'
 
 export async function run(): Promise<Row[]> {

@@ -1,6 +1,7 @@
 // Measures acquire + release of a 1-seat hold, one at a time (latency), on one ioredis client:
-// seat-lock holdSeats+release vs redlock (1 client) vs redis-semaphore Mutex vs the raw floor
-// (SET NX PX + owner-checked Lua DEL).
+// seat-lock holdSeats+release vs redlock (1 client) vs redis-semaphore Mutex, each plain and
+// "+ guarantees" (token + hand-off record added, see subjects.ts), vs the raw floor (SET NX PX +
+// owner-checked Lua DEL).
 import { interleaved, isMain, printRows, type Row, subjects, withClient } from './subjects.js'
 
 export async function run(): Promise<Row[]> {

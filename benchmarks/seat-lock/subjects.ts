@@ -1,10 +1,15 @@
 /**
  * The subjects the seat-lock benchmarks compare, all on the same ioredis client and the same
  * Redis server, each acquiring and then releasing a hold of N named seats:
- * - seat-lock: holdSeats + release (one EVALSHA each; all-or-nothing, owner, fencing token);
+ * - seat-lock: holdSeats + release (one EVALSHA each; all-or-nothing, owner, fencing token,
+ *   server-clock expiry, a hold record another process can release by id);
  * - redlock 5.0.0-beta.2 with that one client: acquire + release (one EVALSHA each);
  * - redis-semaphore: Mutex (SET NX PX + Lua release); it has no multi-key mutex, so N seats are
- *   N mutexes taken one by one in sorted order (N round trips, not atomic);
+ *   N mutexes, taken concurrently (rolled back if any is taken) and released concurrently;
+ * - "+ guarantees" variants of redlock and redis-semaphore: the library's own acquire/release plus
+ *   what a ticketing user must add to get what one seat-lock call gives — a fencing token (INCR of
+ *   the event's counter) and a hand-off record (hash owner/seats/token, same TTL) through which a
+ *   release by id checks the owner and deletes the record (see guarded() below);
  * - raw: the floor — N = 1: SET NX PX + owner-checked DEL in Lua; N > 1: one Lua all-or-nothing
  *   SET NX PX of every key + one owner-checked Lua DEL (what any correct multi-seat hold needs).
  */
@@ -16,7 +21,7 @@ import { type AddressInfo, createServer } from 'node:net'
 import { createSeatLock } from '@ticketing/seat-lock'
 import { Redis } from 'ioredis'
 import { Mutex } from 'redis-semaphore'
-import Redlock from 'redlock'
+import Redlock, { Lock } from 'redlock'
 import { Bench } from 'tinybench'
 
 const TTL = 10_000
@@ -37,6 +42,76 @@ for i, key in ipairs(KEYS) do
   if redis.call('GET', key) == ARGV[1] then redis.call('DEL', key); n = n + 1 end
 end
 return n`
+// After the peer's acquire: the fencing token must come from an INCR made *after* the lock is
+// held (else a slow holder could get a smaller token than the one before it), and the record must
+// carry that token, so INCR + HSET + PEXPIRE cannot be one MULTI (HSET cannot use INCR's reply):
+// one small script is the cheapest single round trip. KEYS: fence counter, hold record (same tag).
+const HANDOFF_OPEN = `
+local token = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], 'owner', ARGV[1], 'seats', ARGV[2], 'token', token)
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+return token`
+
+/** A peer lock as a ticketing user would wrap it: take N seats with one id, release by that id. */
+interface PeerLock {
+  /** Takes every seat, all or nothing, and returns the id it holds them under; throws if any is taken. */
+  take(keys: string[]): Promise<string>
+  /** Releases the seats' locks held under `id`, from the id alone (a hand-off). */
+  drop(keys: string[], id: string): Promise<void>
+}
+
+/**
+ * The cheapest correct composition of a peer with seat-lock's guarantees, 2 + 2 round trips:
+ * acquire (the library) → one EVALSHA of HANDOFF_OPEN (token + record); release by id: HMGET
+ * owner + seats of the record, check the owner in the client, then the library's release and a
+ * DEL of the record sent together (both in flight at once, one round trip). The record key holds
+ * the unique id, so its owner cannot change between the HMGET and the DEL.
+ */
+function guarded(client: Redis, peer: PeerLock, key: (s: string) => string, handoff: HandoffClient) {
+  const fence = key('fence')
+  const record = (id: string) => key(`hold:${id}`)
+  return async (seats: string[]) => {
+    const id = await peer.take(seats.map((s) => key(s)))
+    const token = await handoff.handoffOpen(2, fence, record(id), 'o', seats.join(','), TTL)
+    if (!(token > 0)) throw new Error('no token')
+    // Release by id, as another process would: only the id and the owner are known.
+    const [owner, held] = await client.hmget(record(id), 'owner', 'seats')
+    if (owner == null || held == null) return // expired or released already: nothing to do
+    if (owner !== 'o') throw new Error('not the owner')
+    await Promise.all([
+      peer.drop(
+        held.split(',').map((s) => key(s)),
+        id,
+      ),
+      client.del(record(id)),
+    ])
+  }
+}
+
+type HandoffClient = Redis & {
+  handoffOpen(n: number, ...args: (string | number)[]): Promise<number>
+}
+
+function mutexes(client: Redis, keys: string[], identifier?: string, acquiredExternally?: true) {
+  return [...keys].sort().map(
+    (k) =>
+      new Mutex(client, k, {
+        lockTimeout: TTL,
+        acquireAttemptsLimit: 1,
+        refreshInterval: 0,
+        ...(identifier === undefined ? {} : { identifier }),
+        ...(acquiredExternally ? { acquiredExternally } : {}),
+      }),
+  )
+}
+
+/** redis-semaphore has no multi-key mutex: try every seat's mutex at once, roll back on a miss. */
+async function takeMutexes(list: Mutex[]): Promise<void> {
+  const got = await Promise.all(list.map((m) => m.tryAcquire()))
+  if (got.every(Boolean)) return
+  await Promise.all(list.filter((_, i) => got[i]).map((m) => m.release()))
+  throw new Error('contended')
+}
 
 export function subjects(client: Redis, tag: string): Subject[] {
   const lock = createSeatLock({ redis: client, prefix: `bench-sl-${tag}` })
@@ -48,6 +123,27 @@ export function subjects(client: Redis, tag: string): Subject[] {
     rawRelease(n: number, ...args: (string | number)[]): Promise<number>
   }
   const key = (p: string, s: string) => `{bench-${p}-${tag}}:${s}`
+  client.defineCommand('handoffOpen', { lua: HANDOFF_OPEN })
+  const handoff = client as HandoffClient
+  const redlockPeer: PeerLock = {
+    // The hold id is redlock's own random lock value: from it another process rebuilds the Lock.
+    take: async (keys) => (await redlock.acquire(keys, TTL)).value,
+    async drop(keys, id) {
+      await redlock.release(new Lock(redlock, keys, id, [], 0))
+    },
+  }
+  const semaphorePeer: PeerLock = {
+    async take(keys) {
+      const id = randomUUID()
+      await takeMutexes(mutexes(client, keys, id))
+      return id
+    },
+    async drop(keys, id) {
+      await Promise.all(mutexes(client, keys, id, true).map((m) => m.release()))
+    },
+  }
+  const redlockGuarded = guarded(client, redlockPeer, (s) => key('rlg', s), handoff)
+  const semaphoreGuarded = guarded(client, semaphorePeer, (s) => key('rsg', s), handoff)
   return [
     {
       name: 'seat-lock',
@@ -69,18 +165,16 @@ export function subjects(client: Redis, tag: string): Subject[] {
     {
       name: 'redis-semaphore',
       async run(seats) {
-        const mutexes = [...seats].sort().map(
-          (s) =>
-            new Mutex(client, key('rs', s), {
-              lockTimeout: TTL,
-              acquireAttemptsLimit: 1,
-              refreshInterval: 0,
-            }),
+        const list = mutexes(
+          client,
+          seats.map((s) => key('rs', s)),
         )
-        for (const m of mutexes) if (!(await m.tryAcquire())) throw new Error('contended')
-        for (const m of mutexes) await m.release()
+        await takeMutexes(list)
+        await Promise.all(list.map((m) => m.release()))
       },
     },
+    { name: 'redlock + guarantees', run: redlockGuarded },
+    { name: 'redis-semaphore + guarantees', run: semaphoreGuarded },
     {
       name: 'raw',
       async run(seats) {
