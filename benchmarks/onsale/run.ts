@@ -14,12 +14,15 @@
  * remained, acknowledged an uncommitted sale or broke I1; 2 if ours could not run (pending) and
  * --allow-pending was not given.
  */
+import { execFileSync } from 'node:child_process'
+import { statSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DEFAULTS, isMeasured, type OnSaleOptions, runOnSale } from './bench.js'
 import { renderChart } from './chart.js'
+import { oursEntryPoint } from './contenders.js'
 import { chartLines, hardFailures, resultsDocument, table, targets } from './report.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -95,6 +98,17 @@ const meta = {
   node: process.version,
   cpus: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown'}`,
   memoryGb: Math.round(totalmem() / 2 ** 30),
+  gitCommit: (() => {
+    try {
+      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim()
+    } catch {
+      return 'unknown'
+    }
+  })(),
+  oursBuild: (() => {
+    const entry = oursEntryPoint().path
+    return entry ? { entry, builtAt: statSync(entry).mtime.toISOString() } : null
+  })(),
   loadAverage: { atStart: loadAtStart, atEnd: loadavg().map((l) => Math.round(l * 100) / 100) },
   command,
   quick,
