@@ -15,6 +15,7 @@ const EnvSchema = Type.Object({
   DATABASE_READER_URL: Type.Optional(Type.String({ pattern: '^mysql://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
+  REDIS_QUORUM_NODES: Type.Optional(Type.String({ minLength: 1 })),
   REDIS_KEY_PREFIX: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:-]+$' })),
   AUTH_MODE: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('none')])),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
@@ -48,7 +49,16 @@ export interface Config {
   host: string
   logLevel: string
   database?: { url: string; readerUrl?: string; poolSize: number }
-  redis?: { url?: string; clusterNodes?: Array<{ host: string; port: number }>; keyPrefix: string }
+  redis?: {
+    url?: string
+    clusterNodes?: Array<{ host: string; port: number }>
+    /**
+     * REDIS_QUORUM_NODES: >= 3 independent nodes. When set, GA admission (seat-lock) runs as a
+     * Redlock quorum over them; the cache, rate limit, pub/sub and seat holds stay on `url`.
+     */
+    quorumNodes?: string[]
+    keyPrefix: string
+  }
   /** Key prefix in Redis (seat-lock, cache, rate limit). Tests give each run its own. */
   auth:
     | { mode: 'none' }
@@ -120,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     )
   }
   const mode = hasDb ? 'production' : 'embedded'
+  const quorumNodes = parseQuorumNodes(e.REDIS_QUORUM_NODES, hasRedis)
   if (mode === 'embedded' && e.DATABASE_READER_URL) {
     throw new ConfigError('DATABASE_READER_URL is set without DATABASE_URL')
   }
@@ -161,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             const [host, port] = n.split(':') as [string, string]
             return { host, port: Number(port) }
           }),
+          quorumNodes,
           keyPrefix: e.REDIS_KEY_PREFIX ?? 'ticketing',
         }
       : undefined,
@@ -179,6 +191,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS ?? 2000,
     requestDeadlineMs: e.REQUEST_DEADLINE_MS ?? 5000,
   }
+}
+
+/**
+ * REDIS_QUORUM_NODES: comma-separated redis:// (or rediss://) URLs of at least 3 independent
+ * nodes. A quorum of 2 cannot lose a node, and replicas of one primary are not independent: both
+ * would defeat the point, so fewer than 3 is refused. It complements REDIS_URL, never replaces it.
+ */
+function parseQuorumNodes(value: string | undefined, hasRedis: boolean): string[] | undefined {
+  if (value === undefined) return undefined
+  if (!hasRedis) {
+    throw new ConfigError(
+      'REDIS_QUORUM_NODES is set without REDIS_URL (or REDIS_CLUSTER_NODES) and DATABASE_URL: quorum mode is a production-mode option, and the cache, rate limit and pub/sub still need REDIS_URL',
+    )
+  }
+  const urls = value.split(',').map((u) => u.trim())
+  const bad = urls.find((u) => !/^rediss?:\/\/[^/\s,]+/.test(u))
+  if (bad !== undefined) {
+    throw new ConfigError(`REDIS_QUORUM_NODES: ${JSON.stringify(bad)} is not a redis:// or rediss:// URL`)
+  }
+  if (urls.length < 3) {
+    throw new ConfigError(
+      `REDIS_QUORUM_NODES needs at least 3 independent nodes (got ${urls.length}): a quorum of fewer cannot lose one`,
+    )
+  }
+  if (new Set(urls).size !== urls.length) {
+    throw new ConfigError('REDIS_QUORUM_NODES lists the same node twice: the nodes must be independent')
+  }
+  return urls
 }
 
 function splitClaim(spec: string): [string, string] {

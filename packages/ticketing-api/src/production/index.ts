@@ -27,9 +27,11 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
   await app.register(redisPlugin, { redis: redisConfig })
 
   const createBackend = async (_app: FastifyInstance, metrics: Metrics): Promise<Backend> => {
-    const { client, subscriber } = app.redis
+    const { client, subscriber, quorum } = app.redis
+    // Quorum mode (REDIS_QUORUM_NODES): GA admission is a Redlock quorum over independent nodes;
+    // everything else (cache, pub/sub, rate limit, seat holds) stays on the main client.
     const lock = createSeatLock({
-      redis: client,
+      redis: quorum ?? client,
       prefix: `${redisConfig.keyPrefix}:lock`,
       defaultTtlMs: config.holdTtlMs,
       maxQuantityPerHold: 100,
@@ -61,7 +63,7 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
       admission,
       cache,
       async health() {
-        const [database, redis] = await Promise.all([
+        const [database, redis, quorumUp] = await Promise.all([
           store.ping().then(
             () => true,
             () => false,
@@ -70,8 +72,10 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
             (r) => r === 'PONG',
             () => false,
           ),
+          quorum ? quorumHealthy(quorum) : true,
         ])
-        return { database, redis }
+        // Without a majority of quorum nodes no seat can be admitted: not ready.
+        return { database, redis: redis && quorumUp }
       },
       async close() {
         clearInterval(purge)
@@ -80,6 +84,19 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
     }
   }
   return { createBackend, rateLimitRedis: app.redis.client as Redis }
+}
+
+/** True when a majority of the quorum nodes answers PING within 1 s. */
+async function quorumHealthy(nodes: Redis[]): Promise<boolean> {
+  const answers = await Promise.all(
+    nodes.map((n) =>
+      withTimeout(n.ping(), 1000).then(
+        (r) => r === 'PONG',
+        () => false,
+      ),
+    ),
+  )
+  return answers.filter(Boolean).length > nodes.length / 2
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
