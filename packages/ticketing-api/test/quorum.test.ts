@@ -53,6 +53,14 @@ describe('quorum mode (production, 3 independent Redis nodes)', () => {
     await Promise.all((nodes ?? []).map((n) => n.stop()))
   })
 
+  it('closes the quorum clients on shutdown', async () => {
+    const other = await startHarness('production', { REDIS_QUORUM_NODES: h.env.REDIS_QUORUM_NODES! })
+    const clients = other.app.redis.quorum!
+    expect(clients.map((c) => c.status)).toEqual(['ready', 'ready', 'ready'])
+    await other.close()
+    expect(clients.map((c) => c.status)).toEqual(['end', 'end', 'end'])
+  })
+
   it('admission lives on the quorum nodes, not on REDIS_URL', async () => {
     const eventId = await createEvent(h.app, 10)
     expect((await reserve(h.url, eventId, 'q0')).status).toBe(201)
