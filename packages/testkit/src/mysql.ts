@@ -104,6 +104,9 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
     '--innodb-log-file-size=48M',
     '--innodb-flush-log-at-trx-commit=2',
     '--max-connections=500',
+    // As the shared server (Debian's default): latin1 would break utf8mb4 foreign keys.
+    '--character-set-server=utf8mb4',
+    '--collation-server=utf8mb4_unicode_ci',
     ...(options.args ?? []),
   ]
   let proc = spawnServer('/usr/sbin/mariadbd', args)
