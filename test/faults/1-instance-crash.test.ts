@@ -26,7 +26,7 @@ describe('scenario 1: instance crash', () => {
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => urls,
-      totalSeats: scale(1000, 8000),
+      totalSeats: scale(5000, 40_000),
       concurrency: scale(24, 48),
       durationMs: scale(5000, 30_000),
       faultAtMs: scale(2000, 10_000),

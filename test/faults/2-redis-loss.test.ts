@@ -30,7 +30,7 @@ describe('scenario 2: Redis loss', () => {
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => urls,
-      totalSeats: scale(1200, 8000),
+      totalSeats: scale(5000, 40_000),
       concurrency: scale(16, 40),
       durationMs: scale(6000, 30_000),
       faultAtMs: scale(1500, 8000),

@@ -43,7 +43,7 @@ describe.skipIf(!FULL)('scenario 3: Redis failover', () => {
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => urls,
-      totalSeats: scale(1000, 8000),
+      totalSeats: scale(5000, 40_000),
       concurrency: scale(16, 40),
       durationMs: scale(7000, 30_000),
       faultAtMs: scale(1500, 8000),

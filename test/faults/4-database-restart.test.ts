@@ -32,7 +32,7 @@ describe('scenario 4: database restart', () => {
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => urls,
-      totalSeats: scale(1000, 8000),
+      totalSeats: scale(5000, 40_000),
       concurrency: scale(16, 40),
       durationMs: scale(6000, 30_000),
       requestTimeoutMs: 3000,
