@@ -70,6 +70,32 @@ local function hold_reply()
   return r
 end`
 
+// Needs L_REAP and L_HOLD_REPLY. The checks EXTEND and CONFIRM share: the record exists
+// (h = owner, seats, status, slots; no owner = expired, released or never there), the caller
+// owns it, and every seat or unit still belongs to this hold. Returns the reply to give at once
+// ({-2} gone, {-1} not the owner, the hold itself when already confirmed), or nil and the
+// hold's seats (seat holds) or units (quantity holds).
+const L_LIVE_HOLD = `
+local function live_hold(now)
+  local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
+  if not h[1] then return {-2} end
+  if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
+  if h[3] == 'confirmed' then return hold_reply() end
+  if h[2] then
+    local seats = cjson.decode(h[2])
+    for _, seat in ipairs(seats) do
+      if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
+    end
+    return nil, seats
+  end
+  reap(now)
+  local units = cjson.decode(h[4])
+  for _, unit in ipairs(units) do
+    if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
+  end
+  return nil, nil, units
+end`
+
 /**
  * All-or-nothing hold of named seats. KEYS: hold, fence, seat keys (the hot path declares only
  * what it touches). ARGV: seatPrefix, holdId, owner, ttlMs, seatsJson.
@@ -169,26 +195,14 @@ return {1}
 `
 
 /** Sets the hold's remaining TTL to ttlMs (server time). ARGV: seatPrefix, holdId, owner, ttlMs. */
-export const EXTEND = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}
+export const EXTEND = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}${L_LIVE_HOLD}
 local now = now_ms()
--- h = owner, seats, status, slots; no owner = no record (expired, released or never there).
-local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
-if not h[1] then return {-2} end
-if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
-if h[3] == 'confirmed' then return hold_reply() end
+local stop, seats, units = live_hold(now)
+if stop then return stop end
 local exp = now + tonumber(ARGV[4])
-if h[2] then
-  local seats = cjson.decode(h[2])
-  for _, seat in ipairs(seats) do
-    if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
-  end
+if seats then
   for _, seat in ipairs(seats) do redis.call('PEXPIREAT', ARGV[1] .. seat, exp) end
 else
-  reap(now)
-  local units = cjson.decode(h[4])
-  for _, unit in ipairs(units) do
-    if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
-  end
   for _, unit in ipairs(units) do redis.call('ZADD', KEYS[5], 'XX', exp, unit) end
 end
 redis.call('HSET', KEYS[1], 'exp', exp)
@@ -201,25 +215,13 @@ return hold_reply()
  * the owner hash, counted as confirmed). The record is kept for ARGV[4] ms so that confirm stays
  * idempotent for retried webhooks. ARGV: seatPrefix, holdId, owner, retentionMs.
  */
-export const CONFIRM = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}
+export const CONFIRM = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}${L_LIVE_HOLD}
 local now = now_ms()
--- h = owner, seats, status, slots; no owner = no record (expired, released or never there).
-local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
-if not h[1] then return {-2} end
-if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
-if h[3] == 'confirmed' then return hold_reply() end
-if h[2] then
-  local seats = cjson.decode(h[2])
-  for _, seat in ipairs(seats) do
-    if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
-  end
+local stop, seats, units = live_hold(now)
+if stop then return stop end
+if seats then
   for _, seat in ipairs(seats) do redis.call('PERSIST', ARGV[1] .. seat) end
 else
-  reap(now)
-  local units = cjson.decode(h[4])
-  for _, unit in ipairs(units) do
-    if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
-  end
   for _, unit in ipairs(units) do redis.call('ZREM', KEYS[5], unit) end
   redis.call('HINCRBY', KEYS[3], 'confirmed', #units)
 end
