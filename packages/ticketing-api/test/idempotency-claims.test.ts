@@ -4,9 +4,10 @@
 // fault suite's slow-dependency scenario (same key, two confirmed reservations); this test pins
 // the store-level contract deterministically, on both stores.
 import { createTestDatabase, type TestDatabase } from '@ticketing/testkit'
-import mysql from 'mysql2/promise'
+import type mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createMemoryStore } from '../src/embedded/memory-store.js'
+import { createPool } from '../src/plugins/mysql.js'
 import type { IdempotencyRef, PendingReservation, Store } from '../src/ports/index.js'
 import { runMigrations } from '../src/production/migrations.js'
 import { createMysqlStore } from '../src/production/mysql-store.js'
@@ -22,7 +23,8 @@ const stores: Array<{ name: string; make: () => Store }> = [
 beforeAll(async () => {
   db = await createTestDatabase(undefined, 'idem')
   await runMigrations(db.url)
-  pool = mysql.createPool({ uri: db.url, connectionLimit: 4 })
+  // The writer pool exactly as the service builds it (multi-statement group commits).
+  pool = createPool(db.url, 4, true)
 })
 afterAll(async () => {
   await pool?.end()

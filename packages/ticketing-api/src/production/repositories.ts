@@ -14,7 +14,7 @@ import type {
 /** A pool or one connection inside a transaction. */
 export type Db = Pool | PoolConnection
 
-interface EventRow extends RowDataPacket {
+export interface EventRow extends RowDataPacket {
   id: number
   event_name: string
   total_seats: number
@@ -28,7 +28,7 @@ interface EventRow extends RowDataPacket {
 const EVENT_COLUMNS =
   'id, event_name, total_seats, available_seats, event_date, price, venue, max_tickets_per_user'
 
-function toEvent(r: EventRow): EventRecord {
+export function toEvent(r: EventRow): EventRecord {
   return {
     eventId: Number(r.id),
     eventName: r.event_name,
@@ -40,6 +40,8 @@ function toEvent(r: EventRow): EventRecord {
     maxTicketsPerUser: r.max_tickets_per_user,
   }
 }
+
+export const SELECT_EVENT_FOR_UPDATE_SQL = `SELECT ${EVENT_COLUMNS} FROM events WHERE id = ? FOR UPDATE`
 
 export function createEventsRepository(db: Db) {
   return {
@@ -128,41 +130,38 @@ function toReservation(r: ReservationRow): ReservationRecord {
   }
 }
 
+/** One multi-row INSERT per batch; UNIQUE (hold_id) fences each hold to one sale. */
+export const INSERT_RESERVATIONS_SQL =
+  'INSERT INTO reservations (id, event_id, user_id, quantity, status, hold_id, hold_token, reservation_time) VALUES ?'
+
+export const reservationRow = (eventId: number, r: PendingReservation) => [
+  r.reservationId,
+  eventId,
+  r.userId,
+  r.quantity,
+  'CONFIRMED',
+  r.holdId,
+  r.token,
+  r.reservationTime,
+]
+
+/** Confirmed tickets per user for one event (exact under the event row lock). */
+export const HELD_BY_USERS_SQL = `SELECT user_id, SUM(quantity) AS n FROM reservations
+  WHERE event_id = ? AND user_id IN (?) AND status = 'CONFIRMED' GROUP BY user_id`
+
 const RESERVATION_SELECT = `SELECT r.id, r.event_id, e.event_name, r.user_id, r.quantity, r.status, r.reservation_time,
   r.cancelled_at FROM reservations r JOIN events e ON e.id = r.event_id`
 
 export function createReservationsRepository(db: Db) {
   return {
-    /** One multi-row INSERT per batch; UNIQUE (hold_id) fences each hold to one sale. */
     async insertMany(eventId: number, rows: PendingReservation[]): Promise<void> {
       if (rows.length === 0) return
-      await db.query(
-        'INSERT INTO reservations (id, event_id, user_id, quantity, status, hold_id, hold_token, reservation_time) VALUES ?',
-        [
-          rows.map((r) => [
-            r.reservationId,
-            eventId,
-            r.userId,
-            r.quantity,
-            'CONFIRMED',
-            r.holdId,
-            r.token,
-            r.reservationTime,
-          ]),
-        ],
-      )
+      await db.query(INSERT_RESERVATIONS_SQL, [rows.map((r) => reservationRow(eventId, r))])
     },
-    /** Confirmed tickets per user for one event (exact under the event row lock). */
     async heldByUsers(eventId: number, userIds: string[]): Promise<Map<string, number>> {
-      const held = new Map<string, number>()
-      if (userIds.length === 0) return held
-      const [rows] = await db.query<RowDataPacket[]>(
-        `SELECT user_id, SUM(quantity) AS n FROM reservations
-         WHERE event_id = ? AND user_id IN (?) AND status = 'CONFIRMED' GROUP BY user_id`,
-        [eventId, userIds],
-      )
-      for (const r of rows) held.set(r.user_id as string, Number(r.n))
-      return held
+      if (userIds.length === 0) return new Map()
+      const [rows] = await db.query<RowDataPacket[]>(HELD_BY_USERS_SQL, [eventId, userIds])
+      return new Map(rows.map((r) => [r.user_id as string, Number(r.n)]))
     },
     async get(id: string, forUpdate = false): Promise<ReservationRecord | undefined> {
       const [rows] = await db.execute<ReservationRow[]>(
@@ -187,6 +186,41 @@ export function createReservationsRepository(db: Db) {
       return res.affectedRows === 1
     },
   }
+}
+
+/** Locks a set of Idempotency-Key rows (by primary key) until the transaction ends. */
+export const IDEMPOTENCY_LOCK_SQL = `SELECT scope, idem_key, status, claim_id FROM idempotency_keys
+  WHERE (scope, idem_key) IN (?) FOR UPDATE`
+
+/** First answers, written in the same transaction as the sale they answer. */
+export const IDEMPOTENCY_ANSWERS_SQL = `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, status_code, response)
+  VALUES ? ON DUPLICATE KEY UPDATE status = 'done', status_code = VALUES(status_code),
+  response = VALUES(response), updated_at = NOW(3)`
+
+export const idempotencyAnswerRow = (ref: IdempotencyRef, statusCode: number, data: unknown) => [
+  ref.scope,
+  ref.key,
+  ref.hash,
+  'done',
+  statusCode,
+  JSON.stringify(data),
+]
+
+/**
+ * Positions of the refs whose claim is no longer theirs, from their locked rows: the row is
+ * gone (released), already answered, or pending under another claim (a retry took it over).
+ */
+export function lostClaimPositions(
+  rows: RowDataPacket[],
+  claimed: Array<{ ref: IdempotencyRef; i: number }>,
+): Set<number> {
+  const current = new Map(rows.map((row) => [`${row.scope}\u0000${row.idem_key}`, row]))
+  const lost = new Set<number>()
+  for (const { ref, i } of claimed) {
+    const row = current.get(`${ref.scope}\u0000${ref.key}`)
+    if (row?.status !== 'pending' || row.claim_id !== ref.claimId) lost.add(i)
+  }
+  return lost
 }
 
 export function createIdempotencyRepository(db: Db) {
@@ -250,41 +284,21 @@ export function createIdempotencyRepository(db: Db) {
      * key answered, or has already happened and we drop the item.
      */
     async lostClaims(refs: Array<IdempotencyRef | undefined>): Promise<Set<number>> {
-      const lost = new Set<number>()
-      const claimed = refs.flatMap((r, i) => (r ? [{ r, i }] : []))
-      if (claimed.length === 0) return lost
-      const [rows] = await db.query<RowDataPacket[]>(
-        `SELECT scope, idem_key, status, claim_id FROM idempotency_keys
-         WHERE (scope, idem_key) IN (?) FOR UPDATE`,
-        [claimed.map(({ r }) => [r.scope, r.key])],
-      )
-      const current = new Map(rows.map((row) => [`${row.scope}\u0000${row.idem_key}`, row]))
-      for (const { r, i } of claimed) {
-        const row = current.get(`${r.scope}\u0000${r.key}`)
-        if (!row || row.status !== 'pending' || row.claim_id !== r.claimId) lost.add(i)
-      }
-      return lost
+      const claimed = refs.flatMap((ref, i) => (ref ? [{ ref, i }] : []))
+      if (claimed.length === 0) return new Set()
+      const [rows] = await db.query<RowDataPacket[]>(IDEMPOTENCY_LOCK_SQL, [
+        claimed.map(({ ref }) => [ref.scope, ref.key]),
+      ])
+      return lostClaimPositions(rows, claimed)
     },
     /** Stores first answers, in the caller's transaction (the same one as the sale). */
     async complete(
       entries: Array<{ ref: IdempotencyRef; statusCode: number; data: unknown }>,
     ): Promise<void> {
       if (entries.length === 0) return
-      await db.query(
-        `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, status_code, response) VALUES ?
-         ON DUPLICATE KEY UPDATE status = 'done', status_code = VALUES(status_code), response = VALUES(response),
-           updated_at = NOW(3)`,
-        [
-          entries.map((e) => [
-            e.ref.scope,
-            e.ref.key,
-            e.ref.hash,
-            'done',
-            e.statusCode,
-            JSON.stringify(e.data),
-          ]),
-        ],
-      )
+      await db.query(IDEMPOTENCY_ANSWERS_SQL, [
+        entries.map((e) => idempotencyAnswerRow(e.ref, e.statusCode, e.data)),
+      ])
     },
     /** Keys are kept at least 24 h. */
     async purge(olderThanHours: number): Promise<number> {

@@ -1,8 +1,8 @@
 // Seat maps and sold seats in MySQL; confirm is one transaction fenced per seat.
 import { assertFencingToken, StaleTokenError } from '@ticketing/seat-lock'
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
-import { transaction } from '../production/mysql-store.js'
 import { createEventsRepository, createReservationsRepository } from '../production/repositories.js'
+import { transaction } from '../production/transaction.js'
 import type { Layout } from './layout.js'
 import { type SeatCommitOutcome, type SeatingStore, StaleHoldError } from './ports.js'
 
