@@ -11,7 +11,11 @@ describe('migrations (umzug, plain SQL)', () => {
   afterAll(async () => db?.drop())
 
   it('applies once; applying again (also concurrently) is a no-op', async () => {
-    expect(await runMigrations(db.url)).toEqual(['0001_init.sql', '0002_seating.sql'])
+    expect(await runMigrations(db.url)).toEqual([
+      '0001_init.sql',
+      '0002_seating.sql',
+      '0003_idempotency_event.sql',
+    ])
     const again = await Promise.all([runMigrations(db.url), runMigrations(db.url)])
     expect(again).toEqual([[], []])
     const conn = await mysql.createConnection(db.url)
@@ -28,7 +32,7 @@ describe('migrations (umzug, plain SQL)', () => {
         'seat_sales',
       ])
       const [applied] = await conn.query('SELECT name FROM schema_migrations')
-      expect(applied).toHaveLength(2)
+      expect(applied).toHaveLength(3)
     } finally {
       await conn.end()
     }
@@ -42,7 +46,7 @@ describe('migrations (umzug, plain SQL)', () => {
         runMigrations(fresh.url),
         runMigrations(fresh.url),
       ])
-      expect(results.flat()).toEqual(['0001_init.sql', '0002_seating.sql'])
+      expect(results.flat()).toEqual(['0001_init.sql', '0002_seating.sql', '0003_idempotency_event.sql'])
     } finally {
       await fresh.drop()
     }

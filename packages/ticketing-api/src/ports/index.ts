@@ -46,6 +46,13 @@ export interface IdempotencyRef {
    * old one: one key, one sale, however slow the first request was (I4).
    */
   claimId?: string
+  /** The event a reservation's key belongs to (stored with its answer). */
+  eventId?: number
+  /**
+   * Where the claim was taken: 'redis' (production reservations) has no row until the sale
+   * commits, so the sale's transaction treats any existing row as a lost claim.
+   */
+  claimedIn?: 'redis'
 }
 
 /** The request's claim on its Idempotency-Key was taken over by a retry: the retry answers. */
@@ -63,7 +70,7 @@ export interface StoredResponse {
 }
 
 export type IdempotencyClaim =
-  | { state: 'claimed'; claimId: string }
+  | { state: 'claimed'; claimId: string; claimedIn?: 'redis' }
   | { state: 'pending'; hash: string }
   | { state: 'done'; hash: string; response: StoredResponse }
 
@@ -131,6 +138,19 @@ export interface Store {
   close(): Promise<void>
 }
 
+/** Idempotency-Key claims kept outside the store; the answers are still committed with the sale. */
+export interface IdempotencyClaims extends Pick<Store['idempotency'], 'claim' | 'get'> {
+  /**
+   * Forgets the claim `ref.claimId` names; false when the key is no longer that claim (answered
+   * meanwhile, or restored from the store), and the caller must look its answer up.
+   */
+  release(ref: IdempotencyRef): Promise<boolean>
+  /** Records answers just committed by the store, so that a replay needs no database read. */
+  answered(entries: Array<{ ref: IdempotencyRef; response: StoredResponse }>): Promise<void>
+  /** Refills the claims of one event from the store's answers (after the claims were lost). */
+  restore(eventId: number): Promise<void>
+}
+
 /** An admission ticket: units held for a buyer until the batch commits (or the TTL ends). */
 export interface AdmissionHold {
   id: string
@@ -189,6 +209,11 @@ export interface Backend {
   store: Store
   admission: Admission
   cache: EventCache
+  /**
+   * Where reservations claim their Idempotency-Keys, when not in the store (production: Redis,
+   * so that neither a sale nor a refusal spends a database statement on its key).
+   */
+  claims?: IdempotencyClaims
   /** Dependency status for /api/health. */
   health(): Promise<{ database: boolean; redis: boolean }>
   close(): Promise<void>

@@ -6,6 +6,7 @@ import {
   type EventRow,
   HELD_BY_USERS_SQL,
   IDEMPOTENCY_ANSWERS_SQL,
+  IDEMPOTENCY_FIRST_ANSWERS_SQL,
   IDEMPOTENCY_LOCK_SQL,
   INSERT_RESERVATIONS_SQL,
   idempotencyAnswerRow,
@@ -86,10 +87,14 @@ export async function commitBatch(
         }
       })
       const accepted = batch.filter((_, i) => decisions[i]!.ok)
-      const answers = outcomes.flatMap((o, i) => {
+      const answered = outcomes.flatMap((o, i) => {
         const ref: IdempotencyRef | undefined = batch[i]!.idempotency
-        return o.ok && ref ? [idempotencyAnswerRow(ref, 201, reservationData(o.reservation))] : []
+        return o.ok && ref
+          ? [{ ref, row: idempotencyAnswerRow(ref, 201, reservationData(o.reservation)) }]
+          : []
       })
+      const overClaims = answered.filter((a) => a.ref.claimedIn !== 'redis').map((a) => a.row)
+      const firsts = answered.filter((a) => a.ref.claimedIn === 'redis').map((a) => a.row)
       const writes = [
         taken > 0
           ? format('UPDATE events SET available_seats = available_seats - ? WHERE id = ?', [taken, eventId])
@@ -97,7 +102,8 @@ export async function commitBatch(
         accepted.length > 0
           ? format(INSERT_RESERVATIONS_SQL, [accepted.map((r) => reservationRow(eventId, r))])
           : null,
-        answers.length > 0 ? format(IDEMPOTENCY_ANSWERS_SQL, [answers]) : null,
+        overClaims.length > 0 ? format(IDEMPOTENCY_ANSWERS_SQL, [overClaims]) : null,
+        firsts.length > 0 ? format(IDEMPOTENCY_FIRST_ANSWERS_SQL, [firsts]) : null,
         'COMMIT',
       ]
       await conn.query(statements(writes))

@@ -10,6 +10,7 @@ import type { Backend } from '../ports/index.js'
 import { createInventoryEventCache } from './cache.js'
 import { runMigrations } from './migrations.js'
 import { createMysqlStore, purgeIdempotency } from './mysql-store.js'
+import { createRedisIdempotency } from './redis-idempotency.js'
 import { createSeatLockAdmission } from './seat-lock-admission.js'
 
 /** Idempotency answers are kept this long (the contract promises at least 24 h). */
@@ -55,6 +56,14 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
       60 * 60 * 1000,
     )
     purge.unref()
+    const claims = createRedisIdempotency({
+      redis: client,
+      prefix: `${redisConfig.keyPrefix}:idem`,
+      store,
+      db: app.mysql.writer,
+      retentionMs: IDEMPOTENCY_RETENTION_HOURS * 3600 * 1000,
+      log: app.log,
+    })
     const admission = createSeatLockAdmission(lock)
     const cache = createInventoryEventCache(inventory)
     return {
@@ -62,6 +71,7 @@ export async function registerProduction(app: FastifyInstance, config: Config) {
       store,
       admission,
       cache,
+      claims,
       async health() {
         const [database, redis, quorumUp] = await Promise.all([
           store.ping().then(

@@ -9,6 +9,7 @@ import type {
   NewEvent,
   PendingReservation,
   ReservationRecord,
+  StoredResponse,
 } from '../ports/index.js'
 
 /** A pool or one connection inside a transaction. */
@@ -192,14 +193,23 @@ export function createReservationsRepository(db: Db) {
 export const IDEMPOTENCY_LOCK_SQL = `SELECT scope, idem_key, status, claim_id FROM idempotency_keys
   WHERE (scope, idem_key) IN (?) FOR UPDATE`
 
-/** First answers, written in the same transaction as the sale they answer. */
-export const IDEMPOTENCY_ANSWERS_SQL = `INSERT INTO idempotency_keys (scope, idem_key, request_hash, status, status_code, response)
+/** First answers, written in the same transaction as the sale they answer (over the claim's row). */
+export const IDEMPOTENCY_ANSWERS_SQL = `INSERT INTO idempotency_keys (scope, idem_key, event_id, request_hash, status, status_code, response)
   VALUES ? ON DUPLICATE KEY UPDATE status = 'done', status_code = VALUES(status_code),
   response = VALUES(response), updated_at = NOW(3)`
+
+/**
+ * First answers of keys claimed in Redis: no row may exist yet, so a duplicate is an error
+ * that rolls the sale back (two claims of one key racing in two events' batches), never a
+ * second sale under one key.
+ */
+export const IDEMPOTENCY_FIRST_ANSWERS_SQL = `INSERT INTO idempotency_keys (scope, idem_key, event_id, request_hash, status, status_code, response)
+  VALUES ?`
 
 export const idempotencyAnswerRow = (ref: IdempotencyRef, statusCode: number, data: unknown) => [
   ref.scope,
   ref.key,
+  ref.eventId ?? null,
   ref.hash,
   'done',
   statusCode,
@@ -218,7 +228,9 @@ export function lostClaimPositions(
   const lost = new Set<number>()
   for (const { ref, i } of claimed) {
     const row = current.get(`${ref.scope}\u0000${ref.key}`)
-    if (row?.status !== 'pending' || row.claim_id !== ref.claimId) lost.add(i)
+    // A key claimed in Redis has no row until its sale commits: any row means it lost.
+    if (ref.claimedIn === 'redis' ? row : row?.status !== 'pending' || row.claim_id !== ref.claimId)
+      lost.add(i)
   }
   return lost
 }
@@ -299,6 +311,18 @@ export function createIdempotencyRepository(db: Db) {
       await db.query(IDEMPOTENCY_ANSWERS_SQL, [
         entries.map((e) => idempotencyAnswerRow(e.ref, e.statusCode, e.data)),
       ])
+    },
+    /** Every stored answer of one event's reservations (to refill Redis claims). */
+    async answersOfEvent(eventId: number): Promise<Array<{ ref: IdempotencyRef; response: StoredResponse }>> {
+      const [rows] = await db.query<RowDataPacket[]>(
+        `SELECT scope, idem_key, request_hash, status_code, response FROM idempotency_keys
+         WHERE event_id = ? AND status = 'done'`,
+        [eventId],
+      )
+      return rows.map((r) => ({
+        ref: { scope: r.scope, key: r.idem_key, hash: r.request_hash, eventId },
+        response: { statusCode: r.status_code, data: JSON.parse(r.response) },
+      }))
     },
     /** Keys are kept at least 24 h. */
     async purge(olderThanHours: number): Promise<number> {

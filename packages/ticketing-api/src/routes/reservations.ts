@@ -49,6 +49,7 @@ export async function reservationRoutes(app: FastifyInstance) {
               scope: 'reservation',
               key: `${who}:${key}`,
               hash: requestHash(['POST /api/reservations', who, body]),
+              eventId: body.eventId,
             }
           : undefined,
       })

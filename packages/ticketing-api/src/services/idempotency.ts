@@ -2,10 +2,26 @@ import { createHash } from 'node:crypto'
 import { ApiError, unavailable } from '../errors.js'
 import {
   IdempotencyClaimLostError,
+  type IdempotencyClaims,
   type IdempotencyRef,
   type Store,
   type StoredResponse,
 } from '../ports/index.js'
+
+/** Where keys are claimed: the store itself, or claims kept elsewhere (Redis in production). */
+export type ClaimSource = Pick<IdempotencyClaims, 'claim' | 'get'> & {
+  release(ref: IdempotencyRef): Promise<boolean | undefined>
+}
+
+/** The store's own claims, as a ClaimSource (its release cannot tell whether the claim was still ours). */
+export const storeClaims = (store: Store): ClaimSource => ({
+  claim: (ref, leaseMs) => store.idempotency.claim(ref, leaseMs),
+  get: (ref) => store.idempotency.get(ref),
+  release: async (ref) => {
+    await store.idempotency.release(ref)
+    return undefined
+  },
+})
 
 /** The answer of an idempotent operation, and whether it is a replay of the first one. */
 export interface Replayable {
@@ -43,14 +59,14 @@ const reused = () =>
  * the stalled first request then loses (IdempotencyClaimLostError) and replays the retry's
  * answer instead of selling a second time.
  */
-export function createIdempotency(store: Store, options: { leaseMs: number; waitMs: number }) {
+export function createIdempotency(claims: ClaimSource, options: { leaseMs: number; waitMs: number }) {
   const local = new Map<string, { hash: string; promise: Promise<Replayable> }>()
 
   const waitForOther = async (ref: IdempotencyRef): Promise<StoredResponse | undefined> => {
     const deadline = Date.now() + options.waitMs
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25))
-      const c = await store.idempotency.get(ref)
+      const c = await claims.get(ref)
       if (!c) return undefined
       if (c.hash !== ref.hash) throw reused()
       if (c.state === 'done') return c.response
@@ -63,7 +79,7 @@ export function createIdempotency(store: Store, options: { leaseMs: number; wait
     run: (claimed: IdempotencyRef) => Promise<StoredResponse>,
   ): Promise<Replayable> => {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const claim = await store.idempotency.claim(ref, options.leaseMs)
+      const claim = await claims.claim(ref, options.leaseMs)
       if (claim.state !== 'claimed' && claim.hash !== ref.hash) throw reused()
       if (claim.state === 'done') return { ...claim.response, replayed: true }
       if (claim.state === 'pending') {
@@ -71,7 +87,7 @@ export function createIdempotency(store: Store, options: { leaseMs: number; wait
         if (stored) return { ...stored, replayed: true }
         continue // the other request failed and released the key: try to claim it
       }
-      const claimed = { ...ref, claimId: claim.claimId }
+      const claimed: IdempotencyRef = { ...ref, claimId: claim.claimId, claimedIn: claim.claimedIn }
       try {
         return { ...(await run(claimed)), replayed: false }
       } catch (error) {
@@ -81,7 +97,13 @@ export function createIdempotency(store: Store, options: { leaseMs: number; wait
           if (stored) return { ...stored, replayed: true }
           continue
         }
-        await store.idempotency.release(claimed).catch(() => {})
+        const released = await claims.release(claimed).catch(() => undefined)
+        if (released !== true) {
+          // The key is no longer (or may no longer be) our claim: if it has an answer now — a
+          // retry's, or one restored after Redis lost it — that answer is the answer.
+          const now = await claims.get(ref).catch(() => undefined)
+          if (now?.state === 'done' && now.hash === ref.hash) return { ...now.response, replayed: true }
+        }
         throw error
       }
     }

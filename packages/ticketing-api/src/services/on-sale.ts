@@ -14,7 +14,7 @@ import {
   type PendingReservation,
 } from '../ports/index.js'
 import { createBatcher } from './batcher.js'
-import { createIdempotency, type Replayable } from './idempotency.js'
+import { createIdempotency, type Replayable, storeClaims } from './idempotency.js'
 import { eventData, reservationData } from './presenters.js'
 
 export interface OnSaleOptions {
@@ -43,7 +43,11 @@ interface Admitted extends PendingReservation {
 export function createOnSale(options: OnSaleOptions) {
   const { backend, metrics, log } = options
   const { store, admission, cache } = backend
-  const idempotency = createIdempotency(store, { leaseMs: options.holdTtlMs * 2, waitMs: options.holdTtlMs })
+  const claims = backend.claims
+  const leases = { leaseMs: options.holdTtlMs * 2, waitMs: options.holdTtlMs }
+  // Reservations claim their keys in Redis when the backend offers it; events in the store.
+  const idempotency = createIdempotency(claims ?? storeClaims(store), leases)
+  const eventIdempotency = claims ? createIdempotency(storeClaims(store), leases) : idempotency
   const rebuilding = new Map<number, Promise<boolean>>()
   const suspects = new Map<number, number>()
 
@@ -85,9 +89,21 @@ export function createOnSale(options: OnSaleOptions) {
       // once per batch and after the COMMIT, as writers must.
       const refusedConfirmed = items.filter((_, n) => confirmed[n] && !outcomes[n]!.ok)
       const taken = outcomes.reduce((n, o) => n + (o.ok ? o.reservation.quantity : 0), 0)
+      const answers = outcomes.flatMap((o, n) => {
+        const ref = items[n]!.idempotency
+        return o.ok && ref
+          ? [{ ref, response: { statusCode: 201, data: reservationData(o.reservation) } }]
+          : []
+      })
       await Promise.all([
         refusedConfirmed.length > 0 ? giveBack(eventId, units(refusedConfirmed)) : undefined,
         taken > 0 ? cache.applyDelta(eventId, -taken).catch(() => {}) : undefined,
+        // Committed answers, copied where keys are claimed (MySQL already has them).
+        claims && answers.length > 0
+          ? claims
+              .answered(answers)
+              .catch((error) => log.warn({ err: error }, 'copying answers to Redis failed'))
+          : undefined,
       ])
       if (confirmed.includes(false)) void rebuild(eventId).catch(() => {})
       return outcomes
@@ -110,6 +126,8 @@ export function createOnSale(options: OnSaleOptions) {
     const p = (async () => {
       const [row] = await store.availability([eventId])
       if (!row) return false
+      // Answers before the counter: refusals need the counter, and must find the answers first.
+      await claims?.restore(eventId)
       await admission.rebuild(eventId, row.availableSeats)
       log.warn({ eventId, availableSeats: row.availableSeats }, 'admission counter rebuilt from the database')
       return true
@@ -237,7 +255,7 @@ export function createOnSale(options: OnSaleOptions) {
         })
         return { statusCode: 201, data: eventData(event) }
       }
-      return idem ? idempotency.run(idem, run) : { ...(await run()), replayed: false }
+      return idem ? eventIdempotency.run(idem, run) : { ...(await run()), replayed: false }
     },
 
     async reserve(input: {
@@ -286,6 +304,7 @@ export function createOnSale(options: OnSaleOptions) {
           continue
         }
         suspects.delete(row.eventId)
+        if (!state) await claims?.restore(row.eventId) // Redis lost the event: its answers too
         await admission.rebuild(row.eventId, row.availableSeats)
         await cache.invalidate(row.eventId).catch(() => {})
         rebuilt++
