@@ -25,8 +25,9 @@ export function sendError(reply: FastifyReply, error: ApiError) {
  */
 function registerDeadline(app: FastifyInstance, ms: number) {
   const timers = new WeakMap<object, NodeJS.Timeout>()
-  app.addHook('onRequest', async (request, reply) => {
-    if ((request.routeOptions.config as { deadline?: boolean } | undefined)?.deadline === false) return
+  // Callback-style hooks: they run on every request, and need no promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    if ((request.routeOptions.config as { deadline?: boolean } | undefined)?.deadline === false) return done()
     const timer = setTimeout(() => {
       if (reply.sent) return
       request.log.warn({ deadlineMs: ms }, 'request deadline passed; answering 503')
@@ -42,10 +43,13 @@ function registerDeadline(app: FastifyInstance, ms: number) {
       )
     }, ms)
     timers.set(request, timer)
+    done()
   })
-  const clear = async (request: object) => clearTimeout(timers.get(request))
-  app.addHook('onResponse', clear)
-  app.addHook('onRequestAbort', clear)
+  app.addHook('onResponse', (request, _reply, done) => {
+    clearTimeout(timers.get(request))
+    done()
+  })
+  app.addHook('onRequestAbort', async (request) => clearTimeout(timers.get(request)))
 }
 
 /**

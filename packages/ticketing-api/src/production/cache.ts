@@ -9,8 +9,9 @@ export function createInventoryEventCache(cache: InventoryCache): EventCache {
   const key = (eventId: number) => `event:${eventId}`
   return {
     async get(eventId, load) {
-      const e = await cache.getOrLoad<EventRecord>(key(eventId), load)
-      return e && { ...e }
+      // The cache's own frozen object, not a copy: one object per cached version, which is what
+      // lets GET /api/events/:id serialize each version once (routes/events.ts).
+      return cache.getOrLoad<EventRecord>(key(eventId), load)
     },
     async applyDelta(eventId, delta) {
       await cache.applyDelta(key(eventId), 'availableSeats', delta)

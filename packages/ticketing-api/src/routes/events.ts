@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError, validationError } from '../errors.js'
+import type { EventRecord } from '../ports/index.js'
 import { expandSeatMap, seatIds } from '../seating/layout.js'
 import { requestHash } from '../services/idempotency.js'
 import { eventData } from '../services/presenters.js'
@@ -24,6 +25,7 @@ function page(query: { page?: string; size?: string }) {
 }
 
 export async function eventRoutes(app: FastifyInstance) {
+  const bodies = new WeakMap<EventRecord, string>()
   const idemRef = (request: FastifyRequest, body: unknown) => {
     const key = (request.headers['idempotency-key'] as string | undefined) ?? undefined
     if (!key) return undefined
@@ -107,11 +109,18 @@ export async function eventRoutes(app: FastifyInstance) {
         response: envelope(200, EventData),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { eventId } = request.params as { eventId: string }
       const event = await app.onSale.getEvent(Number(eventId))
       if (!event) throw new ApiError('EVENT_NOT_FOUND', `Event ${eventId} not found`)
-      return { success: true, message: 'Event', data: eventData(event) }
+      // The hottest route of an on-sale: a cached event is one frozen object until the cache
+      // replaces it, so its body is serialized once per version, not once per read.
+      let body = bodies.get(event)
+      if (body === undefined) {
+        body = JSON.stringify({ success: true, message: 'Event', data: eventData(event) })
+        bodies.set(event, body)
+      }
+      return reply.type('application/json; charset=utf-8').send(body)
     },
   )
 }

@@ -61,9 +61,10 @@ export const seatingPlugin = fp(
     service.start()
     app.addHook('onClose', async () => service.close())
 
-    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-      const route = request.routeOptions.url
-      if (request.method === 'POST' && (route === '/api/reservations' || route === '/api/reservations/')) {
+    // Only the two reservation routes it concerns get this hook (attached as they are
+    // registered, after this plugin), so reads and every other route pay nothing for it.
+    const divert = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.method === 'POST') {
         // A quantity sale on a seated event would sell seats nobody can point to.
         const eventId = (request.body as { eventId?: number } | undefined)?.eventId
         if (typeof eventId === 'number' && (await service.isSeated(eventId))) {
@@ -75,7 +76,7 @@ export const seatingPlugin = fp(
             },
           )
         }
-      } else if (request.method === 'DELETE' && route === '/api/reservations/:reservationId') {
+      } else {
         // A seated reservation returns exactly its seats: cancelled here, in one transaction
         // with its seat rows, then the seats are freed in Redis.
         const { reservationId } = request.params as { reservationId: string }
@@ -91,6 +92,15 @@ export const seatingPlugin = fp(
           data: { ...reservationDetail(reservation), seats },
         })
       }
+    }
+    app.addHook('onRoute', (route) => {
+      const diverted =
+        (route.method === 'POST' &&
+          (route.url === '/api/reservations' || route.url === '/api/reservations/')) ||
+        (route.method === 'DELETE' && route.url === '/api/reservations/:reservationId')
+      if (!diverted) return
+      const own = route.preHandler ? [route.preHandler].flat() : []
+      route.preHandler = [divert, ...own]
     })
 
     await app.register(seatRoutes, { prefix: '/api/events' })
