@@ -1,6 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import type { Cluster, Redis } from 'ioredis'
-import { CONTENDED, type Engine, type HoldRef, NO_CAPACITY, NOT_OWNER, OK } from './engine.js'
+import {
+  CONTENDED,
+  type Engine,
+  type HoldId,
+  type HoldRef,
+  NO_CAPACITY,
+  NOT_OWNER,
+  OK,
+  seatsArg,
+  WRONG_KEYS,
+  WrongHoldKeysError,
+} from './engine.js'
 import {
   CapacityNotSetError,
   HoldExpiredError,
@@ -16,7 +27,7 @@ import {
   parseCapacityReply,
   parseHoldReply,
 } from './hold.js'
-import { assertOneSlot, baseKeys, type EventKeys } from './keys.js'
+import { assertOneSlot, baseKeys, type EventKeys, holdKeys } from './keys.js'
 import { runScript } from './run-script.js'
 import { SCRIPTS, type Script } from './scripts.js'
 
@@ -26,6 +37,7 @@ export interface DirectEngineOptions {
 
 /** Raises the typed error for a non-OK reply shared by release/extend/confirm. */
 export function holdStatusError(code: number, holdId: string): Error {
+  if (code === WRONG_KEYS) return new WrongHoldKeysError(holdId)
   return code === NOT_OWNER ? new NotOwnerError(holdId) : new HoldExpiredError(holdId)
 }
 
@@ -65,16 +77,12 @@ export class DirectEngine implements Engine {
   }
 
   /** A hold whose replication failed is released again, so a failover cannot resurrect it. */
-  async #acquire(script: Script, keys: string[], argv: (string | number)[], k: EventKeys, hold: HoldRef) {
+  async #acquire(script: Script, keys: string[], argv: (string | number)[], hold: HoldRef) {
     try {
       return await this.#run(script, keys, argv)
     } catch (error) {
       if (error instanceof ReplicationTimeoutError) {
-        await runScript(this.#client, SCRIPTS.release, baseKeys(k, hold.rand), [
-          k.seatPrefix,
-          hold.id,
-          '',
-        ]).catch(() => {})
+        await runScript(this.#client, SCRIPTS.release, keys, [hold.id, '', seatsArg(hold)]).catch(() => {})
       }
       throw error
     }
@@ -87,9 +95,8 @@ export class DirectEngine implements Engine {
     owner: string,
     ttlMs: number,
   ): Promise<NodeHold> {
-    const keys = [k.holdPrefix + hold.rand, k.fence, ...seats.map((s) => k.seatPrefix + s)]
-    const argv = [k.seatPrefix, hold.id, owner, ttlMs, JSON.stringify(seats)]
-    const reply = await this.#acquire(SCRIPTS.holdSeats, keys, argv, k, hold)
+    const argv = [hold.id, owner, ttlMs, JSON.stringify(seats)]
+    const reply = await this.#acquire(SCRIPTS.holdSeats, holdKeys(k, hold.rand, seats), argv, hold)
     if (reply[0] === CONTENDED) {
       throw new SeatsUnavailableError(
         k.eventId,
@@ -113,8 +120,8 @@ export class DirectEngine implements Engine {
     owner: string,
     ttlMs: number,
   ): Promise<NodeHold> {
-    const argv = [k.seatPrefix, hold.id, owner, ttlMs, quantity, 'hold', 'any']
-    const reply = await this.#acquire(SCRIPTS.holdUnits, baseKeys(k, hold.rand), argv, k, hold)
+    const argv = [hold.id, owner, ttlMs, quantity, 'hold', 'any']
+    const reply = await this.#acquire(SCRIPTS.holdUnits, baseKeys(k, hold.rand), argv, hold)
     if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
     if (reply[0] === CONTENDED) throw new InsufficientCapacityError(k.eventId, quantity, Number(reply[1]))
     return acquiredHold(reply, {
@@ -128,48 +135,54 @@ export class DirectEngine implements Engine {
   }
 
   async release(k: EventKeys, hold: HoldRef, owner: string): Promise<boolean> {
-    const reply = await this.#run(SCRIPTS.release, baseKeys(k, hold.rand), [k.seatPrefix, hold.id, owner])
-    if (reply[0] === NOT_OWNER) throw new NotOwnerError(hold.id)
+    const keys = holdKeys(k, hold.rand, hold.seats)
+    const reply = await this.#run(SCRIPTS.release, keys, [hold.id, owner, seatsArg(hold)])
+    if (reply[0] === NOT_OWNER || reply[0] === WRONG_KEYS) throw holdStatusError(reply[0], hold.id)
     return reply[0] === OK
   }
 
   async extend(k: EventKeys, hold: HoldRef, ttlMs: number, owner: string): Promise<NodeHold> {
-    const reply = await this.#run(SCRIPTS.extend, baseKeys(k, hold.rand), [
-      k.seatPrefix,
-      hold.id,
-      owner,
-      ttlMs,
-    ])
+    const keys = holdKeys(k, hold.rand, hold.seats)
+    const reply = await this.#run(SCRIPTS.extend, keys, [hold.id, owner, seatsArg(hold), ttlMs])
     if (reply[0] !== OK) throw holdStatusError(Number(reply[0]), hold.id)
     return parseHoldReply(reply, hold.id, k.eventId)
   }
 
   async confirm(k: EventKeys, hold: HoldRef, owner: string, retentionMs: number): Promise<NodeHold> {
-    const argv = [k.seatPrefix, hold.id, owner, retentionMs]
-    const reply = await this.#run(SCRIPTS.confirm, baseKeys(k, hold.rand), argv)
+    const keys = holdKeys(k, hold.rand, hold.seats)
+    const reply = await this.#run(SCRIPTS.confirm, keys, [hold.id, owner, seatsArg(hold), retentionMs])
     if (reply[0] !== OK) throw holdStatusError(Number(reply[0]), hold.id)
     return parseHoldReply(reply, hold.id, k.eventId)
   }
 
-  async get(k: EventKeys, hold: HoldRef): Promise<NodeHold | null> {
+  async seatsOf(k: EventKeys, hold: HoldId): Promise<readonly string[] | null | undefined> {
+    const [owner, seats] = await this.#client.hmget(k.holdPrefix + hold.rand, 'owner', 'seats')
+    if (!owner) return undefined
+    return seats ? (JSON.parse(seats) as string[]) : null
+  }
+
+  async get(k: EventKeys, hold: HoldId): Promise<NodeHold | null> {
     const flat = await this.#client.hgetall(k.holdPrefix + hold.rand)
     if (!flat.owner) return null
     return parseHoldReply([OK, ...Object.entries(flat).flat()], hold.id, k.eventId)
   }
 
   async freeSeats(k: EventKeys, seats: string[]): Promise<void> {
-    const keys = [...baseKeys(k, '-'), ...seats.map((s) => k.seatPrefix + s)]
-    await this.#run(SCRIPTS.freeSeats, keys, [k.seatPrefix])
+    await this.#run(
+      SCRIPTS.freeSeats,
+      seats.map((s) => k.seatPrefix + s),
+      [],
+    )
   }
 
   async capacity(k: EventKeys, op: 'set' | 'add' | 'rebuild' | 'get', n: number): Promise<CapacityState> {
-    const reply = await this.#run(SCRIPTS.capacity, baseKeys(k, '-'), [k.seatPrefix, op, n, unitEpoch()])
+    const reply = await this.#run(SCRIPTS.capacity, baseKeys(k, '-'), [op, n, unitEpoch()])
     if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
     return parseCapacityReply(reply)
   }
 
   async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
-    const argv = [k.seatPrefix, '-', '', 0, units, 'remove', 'any']
+    const argv = ['-', '', 0, units, 'remove', 'any']
     const reply = await this.#run(SCRIPTS.holdUnits, baseKeys(k, '-'), argv)
     if (reply[0] === NO_CAPACITY) throw new CapacityNotSetError(k.eventId)
     if (reply[0] === CONTENDED) throw new InsufficientCapacityError(k.eventId, units, Number(reply[1]))

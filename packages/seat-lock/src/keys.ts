@@ -53,9 +53,20 @@ export function eventKeys(prefix: string, eventId: string): EventKeys {
   }
 }
 
-/** The six keys every hold script declares, in the order the Lua expects. */
+/** The quantity layout (see scripts.ts): record, fence and the event's GA structures. */
 export function baseKeys(k: EventKeys, holdRand: string): string[] {
   return [k.holdPrefix + holdRand, k.fence, k.cap, k.free, k.exp, k.own]
+}
+
+/**
+ * Every key a hold's scripts touch, in the order the Lua expects: record, fence, then the seat
+ * keys of a seat hold, or the GA structures of a quantity hold (`seats` null).
+ */
+export function holdKeys(k: EventKeys, holdRand: string, seats: readonly string[] | null): string[] {
+  if (seats === null) return baseKeys(k, holdRand)
+  const keys = [k.holdPrefix + holdRand, k.fence]
+  for (const seat of seats) keys.push(k.seatPrefix + seat)
+  return keys
 }
 
 /**

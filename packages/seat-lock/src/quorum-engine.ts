@@ -2,7 +2,18 @@ import { randomBytes, randomInt } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { ExecutionError, Lock } from 'redlock'
 import { holdStatusError, unitEpoch } from './direct-engine.js'
-import { CONTENDED, type Engine, type HoldRef, NO_CAPACITY, NOT_OWNER, OK } from './engine.js'
+import {
+  CONTENDED,
+  type Engine,
+  type HoldId,
+  type HoldRef,
+  NO_CAPACITY,
+  NOT_OWNER,
+  OK,
+  seatsArg,
+  WRONG_KEYS,
+  WrongHoldKeysError,
+} from './engine.js'
 import {
   CapacityNotSetError,
   InsufficientCapacityError,
@@ -11,7 +22,7 @@ import {
   SeatsUnavailableError,
 } from './errors.js'
 import { acquiredHold, type CapacityState, type NodeHold, parseHoldReply } from './hold.js'
-import { baseKeys, type EventKeys, newHoldId } from './keys.js'
+import { baseKeys, type EventKeys, holdKeys, newHoldId } from './keys.js'
 import { anyInFlux, freeCounts, medianState, pick, VIEW_SAMPLE } from './quorum-views.js'
 import { type Call, createRedlock, type NodeReply, type Redlock } from './redlock-adapter.js'
 import { runScript } from './run-script.js'
@@ -103,7 +114,7 @@ export class QuorumEngine implements Engine {
         const replies = await this.#settle(error, call, script.sha)
         const granted = replies.filter((r) => r.reply[0] === OK)
         await Promise.allSettled(
-          granted.map((r) => runScript(this.#nodes[r.node]!, SCRIPTS.release, keys.slice(0, 6), releaseArgv)),
+          granted.map((r) => runScript(this.#nodes[r.node]!, SCRIPTS.release, keys, releaseArgv)),
         )
         if (replies.length < this.quorum) throw this.#quorumFailed(script.name, replies, error)
         throw onContention(replies.filter((r) => r.reply[0] !== OK))
@@ -117,7 +128,7 @@ export class QuorumEngine implements Engine {
   /** Merges the granting nodes' view of a hold: highest token, earliest expiry. */
   #merge(
     replies: NodeReply[],
-    hold: HoldRef,
+    hold: HoldId,
     eventId: string,
     base?: Parameters<typeof acquiredHold>[1],
   ): NodeHold {
@@ -139,14 +150,13 @@ export class QuorumEngine implements Engine {
     owner: string,
     ttlMs: number,
   ): Promise<NodeHold> {
-    const keys = [k.holdPrefix + hold.rand, k.fence, ...seats.map((s) => k.seatPrefix + s)]
-    const argv = [k.seatPrefix, hold.id, owner, ttlMs, JSON.stringify(seats)]
+    const argv = [hold.id, owner, ttlMs, JSON.stringify(seats)]
     const granted = await this.#acquire(
       this.#seats,
       SCRIPTS.holdSeats,
-      keys,
+      holdKeys(k, hold.rand, seats),
       argv,
-      [k.seatPrefix, hold.id, ''],
+      [hold.id, '', seatsArg(hold)],
       ttlMs,
       (refusals) => {
         const taken = new Set<string>()
@@ -206,7 +216,8 @@ export class QuorumEngine implements Engine {
   }
 
   async removeUnits(k: EventKeys, units: number): Promise<CapacityState> {
-    const { granted } = await this.#proposeUnits(k, { id: '-', rand: '-' }, units, 'remove', '', 1)
+    const removal = { id: '-', rand: '-', seats: null }
+    const { granted } = await this.#proposeUnits(k, removal, units, 'remove', '', 1)
     return this.#state(k, granted)
   }
 
@@ -224,7 +235,7 @@ export class QuorumEngine implements Engine {
     let collisions = 0
     for (;;) {
       const sample = collisions >= 3 ? 1_000_000 : Math.max(VIEW_SAMPLE, quantity * 4)
-      const views = await this.#fanOut('capacityView', baseKeys(k, '-'), [k.seatPrefix, 'view', sample, '-'])
+      const views = await this.#fanOut('capacityView', baseKeys(k, '-'), ['view', sample, '-'])
       const ok = views.filter((v) => v.reply[0] === OK)
       if (views.filter((v) => v.reply[0] === NO_CAPACITY).length >= this.quorum)
         throw new CapacityNotSetError(k.eventId)
@@ -253,14 +264,14 @@ export class QuorumEngine implements Engine {
         continue
       }
       const picked = pick(candidates, quantity)
-      const argv = [k.seatPrefix, ref.id, owner, ttlMs, quantity, mode, 'these', ...picked]
+      const argv = [ref.id, owner, ttlMs, quantity, mode, 'these', ...picked]
       try {
         const granted = await this.#acquire(
           this.#units,
           SCRIPTS.holdUnits,
           baseKeys(k, ref.rand),
           argv,
-          [k.seatPrefix, ref.id, ''],
+          [ref.id, '', ''],
           ttlMs,
           () => {
             return new InsufficientCapacityError(k.eventId, quantity, available)
@@ -271,7 +282,7 @@ export class QuorumEngine implements Engine {
         if (!(error instanceof InsufficientCapacityError) || Date.now() >= deadline) throw error
         // Every attempt gets a fresh hold id. A rollback of this attempt that reaches a node late
         // (e.g. delayed by a NOSCRIPT reload) must never match, and free, a later attempt's units.
-        if (mode === 'hold') ref = newHoldId(k.eventId)
+        if (mode === 'hold') ref = { ...newHoldId(k.eventId), seats: null }
         collisions++
         await sleep(randomInt(5))
       }
@@ -305,7 +316,7 @@ export class QuorumEngine implements Engine {
     const script = SCRIPTS[op]
     const { id, call } = this.#open([[script, argv]])
     const rl = op === 'confirm' ? this.#confirm : this.#seats
-    const lock = new Lock(rl, baseKeys(k, hold.rand), id, [], Number.MAX_SAFE_INTEGER)
+    const lock = new Lock(rl, holdKeys(k, hold.rand, hold.seats), id, [], Number.MAX_SAFE_INTEGER)
     try {
       try {
         if (op === 'release') await rl.release(lock)
@@ -315,6 +326,7 @@ export class QuorumEngine implements Engine {
       } catch (error) {
         const all = await this.#settle(error, call, script.sha)
         if (all.some((r) => r.reply[0] === NOT_OWNER)) throw new NotOwnerError(hold.id)
+        if (all.some((r) => r.reply[0] === WRONG_KEYS)) throw new WrongHoldKeysError(hold.id)
         if (all.length < this.quorum) throw this.#quorumFailed(op, all, error)
         return { ok: [], all }
       }
@@ -324,23 +336,40 @@ export class QuorumEngine implements Engine {
   }
 
   async release(k: EventKeys, hold: HoldRef, owner: string): Promise<boolean> {
-    const { ok } = await this.#byId('release', k, hold, [k.seatPrefix, hold.id, owner], 1)
+    const { ok } = await this.#byId('release', k, hold, [hold.id, owner, seatsArg(hold)], 1)
     return ok.length >= this.quorum
   }
 
   async extend(k: EventKeys, hold: HoldRef, ttlMs: number, owner: string): Promise<NodeHold> {
-    const { ok, all } = await this.#byId('extend', k, hold, [k.seatPrefix, hold.id, owner, ttlMs], ttlMs)
+    const argv = [hold.id, owner, seatsArg(hold), ttlMs]
+    const { ok, all } = await this.#byId('extend', k, hold, argv, ttlMs)
     if (ok.length < this.quorum) throw holdStatusError(firstFailure(all), hold.id)
     return this.#merge(ok, hold, k.eventId)
   }
 
   async confirm(k: EventKeys, hold: HoldRef, owner: string, retentionMs: number): Promise<NodeHold> {
-    const { ok, all } = await this.#byId('confirm', k, hold, [k.seatPrefix, hold.id, owner, retentionMs], 1)
+    const argv = [hold.id, owner, seatsArg(hold), retentionMs]
+    const { ok, all } = await this.#byId('confirm', k, hold, argv, 1)
     if (ok.length < this.quorum) throw holdStatusError(firstFailure(all), hold.id)
     return this.#merge(ok, hold, k.eventId)
   }
 
-  async get(k: EventKeys, hold: HoldRef): Promise<NodeHold | null> {
+  /** Every node got the same seat list with the hold, so any node's record will do. */
+  async seatsOf(k: EventKeys, hold: HoldId): Promise<readonly string[] | null | undefined> {
+    const key = k.holdPrefix + hold.rand
+    const results = await Promise.allSettled(this.#nodes.map((c) => c.hmget(key, 'owner', 'seats')))
+    const answered: NodeReply[] = []
+    for (const [node, r] of results.entries()) {
+      if (r.status !== 'fulfilled') continue
+      const [owner, seats] = r.value
+      if (owner) return seats ? (JSON.parse(seats) as string[]) : null
+      answered.push({ node, sha: '', reply: r.value })
+    }
+    if (answered.length < this.quorum) throw this.#quorumFailed('lookup', answered)
+    return undefined
+  }
+
+  async get(k: EventKeys, hold: HoldId): Promise<NodeHold | null> {
     const results = await Promise.allSettled(this.#nodes.map((c) => c.hgetall(k.holdPrefix + hold.rand)))
     const found: NodeReply[] = []
     results.forEach((r, node) => {
@@ -363,14 +392,14 @@ export class QuorumEngine implements Engine {
   }
 
   async freeSeats(k: EventKeys, seats: string[]): Promise<void> {
-    const keys = [...baseKeys(k, '-'), ...seats.map((s) => k.seatPrefix + s)]
-    await this.#fanOut('freeSeats', keys, [k.seatPrefix], SCRIPTS.freeSeats)
+    const keys = seats.map((s) => k.seatPrefix + s)
+    await this.#fanOut('freeSeats', keys, [], SCRIPTS.freeSeats)
   }
 
   async capacity(k: EventKeys, op: 'set' | 'add' | 'rebuild' | 'get', n: number): Promise<CapacityState> {
     // One epoch for all nodes: new units get the same ids everywhere, which is what makes
     // "free on a majority" meaningful.
-    const replies = await this.#fanOut(op, baseKeys(k, '-'), [k.seatPrefix, op, n, unitEpoch()])
+    const replies = await this.#fanOut(op, baseKeys(k, '-'), [op, n, unitEpoch()])
     const ok = replies.filter((r) => r.reply[0] === OK)
     if (ok.length < this.quorum) {
       if (replies.filter((r) => r.reply[0] === NO_CAPACITY).length >= this.quorum)
@@ -389,7 +418,7 @@ export class QuorumEngine implements Engine {
   async #state(k: EventKeys, replies: NodeReply[]): Promise<CapacityState> {
     const median = medianState(replies)
     if (median.available > 1_024) return median
-    const views = await this.#fanOut('capacityView', baseKeys(k, '-'), [k.seatPrefix, 'view', 1_024, '-'])
+    const views = await this.#fanOut('capacityView', baseKeys(k, '-'), ['view', 1_024, '-'])
     const ok = views.filter((v) => v.reply[0] === OK)
     if (ok.length < this.quorum || !ok.every((v) => Number(v.reply[1]) <= 1_024)) return median
     const available = [...freeCounts(ok).values()].filter((c) => c >= this.quorum).length

@@ -5,16 +5,22 @@ import { createHash } from 'node:crypto'
  * The same scripts run on a single node, on a cluster (all keys share the event's hash tag)
  * and on each node of a quorum.
  *
- * Declared keys, always in this order:
- *   KEYS[1] hold record  KEYS[2] fence counter  KEYS[3] cap hash  KEYS[4] free set
- *   KEYS[5] unit expiry zset  KEYS[6] unit owner hash  KEYS[7..] seat keys (where listed)
- * except HOLD_SEATS, the hot path, which declares only what it touches: hold, fence, seats...
- * ARGV[1] is always the seat key prefix `{p:e}:s:`: release/extend/confirm derive the seat keys
- * of a hold from its record, so a hold can be addressed by id alone. Those keys carry the same
- * hash tag as KEYS[1], so they live in the same cluster slot.
+ * Every script declares in KEYS every key it reads or writes, and touches no other: that is
+ * Redis Cluster's contract (and what lets a proxy or ACL reason about a script), and
+ * test/scripts.test.ts checks it, statically and against a real Redis with per-call ACLs.
+ * The hold scripts (HOLD_SEATS, HOLD_UNITS, RELEASE, EXTEND, CONFIRM) share one layout, "the
+ * hold's keys":
+ *   KEYS[1] hold record  KEYS[2] fence counter, then
+ *   a seat hold:     KEYS[3..] its seat keys
+ *   a quantity hold: KEYS[3] cap hash  KEYS[4] free set  KEYS[5] unit expiry zset  KEYS[6] unit owner hash
+ * CAPACITY declares the quantity layout; FREE_SEATS and RAISE_FENCE list their own.
+ * A hold's seats are in its record, but a script may not derive keys from it, so release /
+ * extend / confirm are told the seats (ARGV[3], the seat list exactly as the record stores it;
+ * '' for a quantity hold) and first check that the record agrees, else reply {-5}.
  *
  * Replies are arrays: {1, ...} success; {0, ...} contention; {-1} not owner; {-2} hold gone;
- * {-3} capacity not set; {-4} hold already confirmed (release only).
+ * {-3} capacity not set; {-4} hold already confirmed (release only); {-5} the declared keys are
+ * not the hold's (the caller looks the seats up and calls again).
  * Time is the Redis server's (`TIME`), never the caller's clock.
  */
 // Lua helpers, each included only in the scripts that call it: every local function is a closure
@@ -72,75 +78,76 @@ end`
 
 // Needs L_REAP and L_HOLD_REPLY. The checks EXTEND and CONFIRM share: the record exists
 // (h = owner, seats, status, slots; no owner = expired, released or never there), the caller
-// owns it, and every seat or unit still belongs to this hold. Returns the reply to give at once
-// ({-2} gone, {-1} not the owner, the hold itself when already confirmed), or nil and the
-// hold's seats (seat holds) or units (quantity holds).
+// owns it, the declared keys are this hold's (see the header), and every seat or unit still
+// belongs to this hold. Returns the reply to give at once ({-2} gone, {-1} not the owner, {-5}
+// wrong keys, the hold itself when already confirmed), or nil and, for a quantity hold, its units.
 const L_LIVE_HOLD = `
 local function live_hold(now)
   local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
   if not h[1] then return {-2} end
-  if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
+  if ARGV[2] ~= '' and ARGV[2] ~= h[1] then return {-1} end
   if h[3] == 'confirmed' then return hold_reply() end
+  if (h[2] or '') ~= ARGV[3] then return {-5} end
   if h[2] then
-    local seats = cjson.decode(h[2])
-    for _, seat in ipairs(seats) do
-      if redis.call('GET', ARGV[1] .. seat) ~= ARGV[2] then return {-2} end
+    for i = 3, #KEYS do
+      if redis.call('GET', KEYS[i]) ~= ARGV[1] then return {-2} end
     end
-    return nil, seats
+    return nil
   end
   reap(now)
   local units = cjson.decode(h[4])
   for _, unit in ipairs(units) do
-    if redis.call('HGET', KEYS[6], unit) ~= ARGV[2] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
+    if redis.call('HGET', KEYS[6], unit) ~= ARGV[1] or not redis.call('ZSCORE', KEYS[5], unit) then return {-2} end
   end
-  return nil, nil, units
+  return nil, units
 end`
 
 /**
- * All-or-nothing hold of named seats. KEYS: hold, fence, seat keys (the hot path declares only
- * what it touches). ARGV: seatPrefix, holdId, owner, ttlMs, seatsJson.
- * Reply: {1, token, expiresAt}, or {0, 1-based indexes of every taken seat...}.
+ * All-or-nothing hold of named seats. KEYS: hold, fence, seat keys. ARGV: holdId, owner, ttlMs,
+ * seatsJson. Reply: {1, token, expiresAt}, or {0, 1-based indexes of every taken seat...}.
  */
 export const HOLD_SEATS = `${L_NOW_MS}${L_NEXT_TOKEN}
-local now = now_ms()
--- Collect every taken seat (not just the first) so the caller learns exactly which ones.
-local taken = {0}
-for i = 3, #KEYS do
-  if redis.call('EXISTS', KEYS[i]) == 1 then taken[#taken + 1] = i - 2 end
+-- One EXISTS over every seat answers the common case (all free) in one call; only a conflict
+-- looks seat by seat, to collect every taken seat (not just the first) for the caller.
+if redis.call('EXISTS', unpack(KEYS, 3)) > 0 then
+  local taken = {0}
+  for i = 3, #KEYS do
+    if redis.call('EXISTS', KEYS[i]) == 1 then taken[#taken + 1] = i - 2 end
+  end
+  return taken
 end
-if #taken > 1 then return taken end
-local exp = now + tonumber(ARGV[4])
-for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[2], 'PXAT', exp) end
+local now = now_ms()
+local exp = now + tonumber(ARGV[3])
+for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PXAT', exp) end
 -- The fencing token comes from the same atomic step that grants the hold.
 local token = next_token(now)
 -- Four fields only (a hash's cost grows with its field count on this hot path): kind follows
 -- from 'seats' vs 'slots', quantity from their length, and status is absent until confirmed.
-redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'seats', ARGV[5], 'token', token, 'exp', exp)
+redis.call('HSET', KEYS[1], 'owner', ARGV[2], 'seats', ARGV[4], 'token', token, 'exp', exp)
 redis.call('PEXPIREAT', KEYS[1], exp)
 -- The caller knows everything else about the hold; a short reply keeps the hot path cheap.
 return {1, token, exp}
 `
 
 /**
- * Counting semaphore over GA units. ARGV: seatPrefix, holdId, owner, ttlMs, qty, mode, 'any' |
- * 'these', units... With 'any' the node picks free units itself (single node / cluster). With
- * 'these' (quorum) the client proposes the same unit ids to every node and each node grants all
- * of them or none,
- * so a unit is only ever granted on a majority to one hold. mode 'remove' takes the units off
- * sale for good (capacity.remove) instead of holding them.
+ * Counting semaphore over GA units. KEYS: the quantity layout. ARGV: holdId, owner, ttlMs, qty,
+ * mode, 'any' | 'these', units... With 'any' the node picks free units itself (single node /
+ * cluster). With 'these' (quorum) the client proposes the same unit ids to every node and each
+ * node grants all of them or none, so a unit is only ever granted on a majority to one hold.
+ * mode 'remove' takes the units off sale for good (capacity.remove) instead of holding them.
  * Reply: {1, token, expiresAt}, or {0, available}, or {-3}; for 'remove': {1, total, available, held, confirmed}.
  */
 export const HOLD_UNITS = `${L_NOW_MS}${L_REAP}${L_CAP_STATE}${L_NEXT_TOKEN}
 local now = now_ms()
 if redis.call('EXISTS', KEYS[3]) == 0 then return {-3} end
 reap(now)
-local qty = tonumber(ARGV[5])
+local qty = tonumber(ARGV[4])
 local units
-if ARGV[7] == 'these' then
+if ARGV[6] == 'these' then
   -- Never fall back to picking here: nodes picking on their own would grant different units.
-  if #ARGV - 7 ~= qty then return redis.error_reply('seat-lock: proposal size differs from quantity') end
+  if #ARGV - 6 ~= qty then return redis.error_reply('seat-lock: proposal size differs from quantity') end
   units = {}
-  for i = 8, #ARGV do
+  for i = 7, #ARGV do
     if redis.call('SISMEMBER', KEYS[4], ARGV[i]) == 0 then return {0, redis.call('SCARD', KEYS[4])} end
     units[#units + 1] = ARGV[i]
   end
@@ -150,40 +157,43 @@ else
   if free < qty then return {0, free} end
   units = redis.call('SPOP', KEYS[4], qty)
 end
-if ARGV[6] == 'remove' then
+if ARGV[5] == 'remove' then
   redis.call('HINCRBY', KEYS[3], 'total', -qty)
   local s = cap_state()
   return {1, s[1], s[2], s[3], s[4]}
 end
-local exp = now + tonumber(ARGV[4])
+local exp = now + tonumber(ARGV[3])
 for _, unit in ipairs(units) do
   redis.call('ZADD', KEYS[5], exp, unit)
-  redis.call('HSET', KEYS[6], unit, ARGV[2])
+  redis.call('HSET', KEYS[6], unit, ARGV[1])
 end
 local token = next_token(now)
-redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'slots', cjson.encode(units), 'token', token, 'exp', exp)
+redis.call('HSET', KEYS[1], 'owner', ARGV[2], 'slots', cjson.encode(units), 'token', token, 'exp', exp)
 redis.call('PEXPIREAT', KEYS[1], exp)
 -- The caller knows everything else about the hold; a short reply keeps the hot path cheap.
 return {1, token, exp}
 `
 
-/** Owner-checked release. ARGV: seatPrefix, holdId, owner ('' = any). Deletes only what is still ours. */
+/**
+ * Owner-checked release. KEYS: the hold's keys. ARGV: holdId, owner ('' = any), seatsJson ('' =
+ * quantity hold). Deletes only what is still ours.
+ */
 export const RELEASE = `${L_NOW_MS}${L_REAP}
 -- h = owner, seats, status, slots; no owner = no record (expired, released or never there).
 local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
 if not h[1] then return {-2} end
-if ARGV[3] ~= '' and ARGV[3] ~= h[1] then return {-1} end
+if ARGV[2] ~= '' and ARGV[2] ~= h[1] then return {-1} end
 -- Sold stays sold: returning sold seats/units is freeSeats / capacity.add, after the DB agrees.
 if h[3] == 'confirmed' then return {-4} end
+if (h[2] or '') ~= ARGV[3] then return {-5} end
 if h[2] then
-  for _, seat in ipairs(cjson.decode(h[2])) do
-    local key = ARGV[1] .. seat
-    if redis.call('GET', key) == ARGV[2] then redis.call('DEL', key) end
+  for i = 3, #KEYS do
+    if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
   end
 else
   reap(now_ms())
   for _, unit in ipairs(cjson.decode(h[4])) do
-    if redis.call('HGET', KEYS[6], unit) == ARGV[2] and redis.call('ZSCORE', KEYS[5], unit) then
+    if redis.call('HGET', KEYS[6], unit) == ARGV[1] and redis.call('ZSCORE', KEYS[5], unit) then
       redis.call('ZREM', KEYS[5], unit)
       redis.call('HDEL', KEYS[6], unit)
       redis.call('SADD', KEYS[4], unit)
@@ -194,16 +204,19 @@ redis.call('DEL', KEYS[1])
 return {1}
 `
 
-/** Sets the hold's remaining TTL to ttlMs (server time). ARGV: seatPrefix, holdId, owner, ttlMs. */
+/**
+ * Sets the hold's remaining TTL to ttlMs (server time). KEYS: the hold's keys. ARGV: holdId,
+ * owner, seatsJson, ttlMs.
+ */
 export const EXTEND = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}${L_LIVE_HOLD}
 local now = now_ms()
-local stop, seats, units = live_hold(now)
+local stop, units = live_hold(now)
 if stop then return stop end
 local exp = now + tonumber(ARGV[4])
-if seats then
-  for _, seat in ipairs(seats) do redis.call('PEXPIREAT', ARGV[1] .. seat, exp) end
-else
+if units then
   for _, unit in ipairs(units) do redis.call('ZADD', KEYS[5], 'XX', exp, unit) end
+else
+  for i = 3, #KEYS do redis.call('PEXPIREAT', KEYS[i], exp) end
 end
 redis.call('HSET', KEYS[1], 'exp', exp)
 redis.call('PEXPIREAT', KEYS[1], exp)
@@ -213,17 +226,18 @@ return hold_reply()
 /**
  * Makes a hold permanent: seat keys lose their TTL, units leave the expiry zset (they stay in
  * the owner hash, counted as confirmed). The record is kept for ARGV[4] ms so that confirm stays
- * idempotent for retried webhooks. ARGV: seatPrefix, holdId, owner, retentionMs.
+ * idempotent for retried webhooks. KEYS: the hold's keys. ARGV: holdId, owner, seatsJson,
+ * retentionMs.
  */
 export const CONFIRM = `${L_NOW_MS}${L_REAP}${L_HOLD_REPLY}${L_LIVE_HOLD}
 local now = now_ms()
-local stop, seats, units = live_hold(now)
+local stop, units = live_hold(now)
 if stop then return stop end
-if seats then
-  for _, seat in ipairs(seats) do redis.call('PERSIST', ARGV[1] .. seat) end
-else
+if units then
   for _, unit in ipairs(units) do redis.call('ZREM', KEYS[5], unit) end
   redis.call('HINCRBY', KEYS[3], 'confirmed', #units)
+else
+  for i = 3, #KEYS do redis.call('PERSIST', KEYS[i]) end
 end
 redis.call('HSET', KEYS[1], 'status', 'confirmed')
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -241,17 +255,20 @@ if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'token', 
 return {1}
 `
 
-/** Returns sold seats to sale; seats still under a live hold (they have a TTL) are left alone. */
+/**
+ * Returns sold seats to sale; seats still under a live hold (they have a TTL) are left alone.
+ * KEYS: the seat keys.
+ */
 export const FREE_SEATS = `
 local freed = 0
-for i = 7, #KEYS do
+for i = 1, #KEYS do
   if redis.call('PTTL', KEYS[i]) == -1 then redis.call('DEL', KEYS[i]); freed = freed + 1 end
 end
 return {1, freed}
 `
 
 /**
- * Capacity administration. ARGV: seatPrefix, op, n, epoch.
+ * Capacity administration. KEYS: the quantity layout (KEYS[1], KEYS[2] unused). ARGV: op, n, epoch.
  *  set:     all units replaced by n fresh free units (live holds lose their units).
  *  add:     n more free units.
  *  rebuild: free units := n - (units in live holds); confirmed units forgotten.
@@ -261,7 +278,7 @@ return {1, freed}
  */
 export const CAPACITY = `${L_NOW_MS}${L_REAP}${L_CAP_STATE}${L_ADD_UNITS}
 local now = now_ms()
-local op, n, epoch = ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local op, n, epoch = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 if op == 'set' then
   redis.call('DEL', KEYS[4], KEYS[5], KEYS[6])
   redis.call('HSET', KEYS[3], 'total', n, 'confirmed', 0)

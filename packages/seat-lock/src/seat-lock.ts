@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events'
 import type { Cluster, Redis } from 'ioredis'
 import { type AutoExtendOptions, type AutoExtension, startAutoExtension } from './auto-extend.js'
 import { DirectEngine } from './direct-engine.js'
-import type { Engine } from './engine.js'
+import { type Engine, type HoldRef, WrongHoldKeysError } from './engine.js'
 import {
   CapacityNotSetError,
   HoldExpiredError,
@@ -12,7 +12,7 @@ import {
   SeatsUnavailableError,
 } from './errors.js'
 import type { CapacityState, Hold, NodeHold } from './hold.js'
-import { assertEventId, assertSeat, eventKeys, newHoldId, parseHoldId } from './keys.js'
+import { assertEventId, assertSeat, type EventKeys, eventKeys, newHoldId, parseHoldId } from './keys.js'
 import { checkInt, type ResolvedOptions, resolveOptions, type SeatLockOptions } from './options.js'
 import { QuorumEngine } from './quorum-engine.js'
 
@@ -52,6 +52,14 @@ export interface CapacityApi {
 }
 
 const OWNER_MAX = 256
+/**
+ * How many holds granted here an instance remembers the seats of, so that releasing, extending
+ * or confirming them can declare their seat keys without first reading the record. Oldest
+ * forgotten first; a forgotten hold costs one read more, nothing else.
+ */
+const REMEMBERED_HOLDS = 10_000
+/** #onHold's answer when the hold has no record. */
+const GONE = Symbol('gone')
 const MAX_CAPACITY = 1_000_000
 
 function assertOwner(owner: unknown, optional = false): asserts owner is string {
@@ -71,6 +79,8 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
   readonly #o: ResolvedOptions
   readonly #engine: Engine
   readonly #extensions = new Set<AutoExtension>()
+  /** Hold id -> its seats (null for a quantity hold), for holds granted here; see REMEMBERED_HOLDS. */
+  readonly #seatsOf = new Map<string, readonly string[] | null>()
   readonly capacity: CapacityApi
 
   constructor(options: SeatLockOptions) {
@@ -136,6 +146,37 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
     return { ...h, validUntil: h.status === 'confirmed' ? h.expiresAt : start + ttlMs - drift }
   }
 
+  #remember(hold: Hold): void {
+    if (this.#seatsOf.size >= REMEMBERED_HOLDS) this.#seatsOf.delete(this.#seatsOf.keys().next().value!)
+    this.#seatsOf.set(hold.id, hold.kind === 'seats' ? hold.seats : null)
+  }
+
+  /**
+   * Runs a release / extend / confirm step on a hold named by its id. The step's script must
+   * declare the hold's seat keys (see scripts.ts), which the id does not name: remembered for
+   * holds granted here, else read from the record first (one round trip more). GONE: no record.
+   */
+  async #onHold<T>(
+    holdId: string,
+    step: (k: EventKeys, hold: HoldRef) => Promise<T>,
+  ): Promise<T | typeof GONE> {
+    const { eventId, rand } = parseHoldId(holdId)
+    const k = this.#keys(eventId)
+    const known = this.#seatsOf.get(holdId)
+    if (known !== undefined) {
+      try {
+        return await step(k, { id: holdId, rand, seats: known })
+      } catch (error) {
+        // Never expected (a hold's seats never change); recover by reading them.
+        if (!(error instanceof WrongHoldKeysError)) throw error
+        this.#seatsOf.delete(holdId)
+      }
+    }
+    const seats = await this.#engine.seatsOf(k, { id: holdId, rand })
+    if (seats === undefined) return GONE
+    return step(k, { id: holdId, rand, seats })
+  }
+
   /** Fail fast, or retry with jitter when `retry.attempts` > 0. Validity counts from the winning attempt. */
   async #acquire(owner: string, ttlMs: number, attempt: () => Promise<NodeHold>): Promise<Hold> {
     const began = Date.now()
@@ -143,6 +184,7 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
       const start = Date.now()
       try {
         const hold = this.#withValidity(await attempt(), start, ttlMs)
+        this.#remember(hold)
         if (this.listenerCount('acquired') > 0) {
           this.#emit('acquired', { hold, attempts: n, durationMs: Date.now() - began })
         }
@@ -187,7 +229,7 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
       throw new InvalidArgumentError('duplicate seat in the seat list')
     const list = [...seats]
     return this.#acquire(owner, ttlMs, () =>
-      this.#engine.holdSeats(k, newHoldId(k.eventId), list, owner, ttlMs),
+      this.#engine.holdSeats(k, { ...newHoldId(k.eventId), seats: list }, list, owner, ttlMs),
     )
   }
 
@@ -203,31 +245,32 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
     const ttlMs = this.#ttl(req.ttlMs)
     const quantity = checkInt('quantity', req.quantity, 1, this.#o.maxQuantityPerHold)
     return this.#acquire(req.owner, ttlMs, () =>
-      this.#engine.holdUnits(k, newHoldId(k.eventId), quantity, req.owner, ttlMs),
+      this.#engine.holdUnits(k, { ...newHoldId(k.eventId), seats: null }, quantity, req.owner, ttlMs),
     )
   }
 
   /** Idempotent; false when the hold was already gone (or is confirmed: sold stays sold). */
   async release(holdId: string, owner?: string): Promise<boolean> {
-    const { eventId, rand } = parseHoldId(holdId)
     assertOwner(owner, true)
-    const released = await this.#engine.release(this.#keys(eventId), { id: holdId, rand }, owner ?? '')
-    this.#emit('released', { holdId, eventId, released })
+    const result = await this.#onHold(holdId, (k, hold) => this.#engine.release(k, hold, owner ?? ''))
+    this.#seatsOf.delete(holdId)
+    const released = result === true
+    if (this.listenerCount('released') > 0) {
+      this.#emit('released', { holdId, eventId: parseHoldId(holdId).eventId, released })
+    }
     return released
   }
 
   /** Sets the hold's remaining TTL to `ttlMs`. Throws HoldExpiredError when gone. */
   async extend(holdId: string, ttlMs: number, owner?: string): Promise<Hold> {
-    const { eventId, rand } = parseHoldId(holdId)
+    const { eventId } = parseHoldId(holdId)
     assertOwner(owner, true)
     const ttl = checkInt('ttlMs', ttlMs, 1, this.#o.maxTtlMs)
     const start = Date.now()
     try {
-      const hold = this.#withValidity(
-        await this.#engine.extend(this.#keys(eventId), { id: holdId, rand }, ttl, owner ?? ''),
-        start,
-        ttl,
-      )
+      const h = await this.#onHold(holdId, (k, hold) => this.#engine.extend(k, hold, ttl, owner ?? ''))
+      if (h === GONE) throw new HoldExpiredError(holdId)
+      const hold = this.#withValidity(h, start, ttl)
       this.#emit('extended', { hold })
       return hold
     } catch (error) {
@@ -238,15 +281,15 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
 
   /** Makes the hold permanent (seats sold / units consumed). Idempotent. */
   async confirm(holdId: string, owner?: string): Promise<Hold> {
-    const { eventId, rand } = parseHoldId(holdId)
+    const { eventId } = parseHoldId(holdId)
     assertOwner(owner, true)
     try {
-      const h = await this.#engine.confirm(
-        this.#keys(eventId),
-        { id: holdId, rand },
-        owner ?? '',
-        this.#o.confirmedRetentionMs,
+      const h = await this.#onHold(holdId, (k, hold) =>
+        this.#engine.confirm(k, hold, owner ?? '', this.#o.confirmedRetentionMs),
       )
+      if (h === GONE) throw new HoldExpiredError(holdId)
+      // Sold: nothing will release or extend it in the normal course, so forget it.
+      this.#seatsOf.delete(holdId)
       const hold = this.#withValidity(h, 0, 0)
       this.#emit('confirmed', { hold })
       return hold
