@@ -38,6 +38,7 @@ const EnvSchema = Type.Object({
   SHUTDOWN_GRACE_MS: Type.Optional(Int({ minimum: 0 })),
   MAX_EVENT_LOOP_DELAY_MS: Type.Optional(Int({ minimum: 0 })),
   REQUEST_DEADLINE_MS: Type.Optional(Int({ minimum: 0, maximum: 600_000 })),
+  WORKERS: Type.Optional(Int({ minimum: 1, maximum: 64 })),
 })
 
 export type Env = Static<typeof EnvSchema>
@@ -83,6 +84,8 @@ export interface Config {
   maxEventLoopDelayMs: number
   /** A request not answered within this gets 503 + Retry-After (0 = off). */
   requestDeadlineMs: number
+  /** Server processes sharing the port (node:cluster); production mode only. */
+  workers: number
 }
 
 /** Thrown when the environment cannot produce a working service; the message says why. */
@@ -131,6 +134,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const mode = hasDb ? 'production' : 'embedded'
   const quorumNodes = parseQuorumNodes(e.REDIS_QUORUM_NODES, hasRedis)
+  if (mode === 'embedded' && (e.WORKERS ?? 1) > 1) {
+    throw new ConfigError(
+      'WORKERS > 1 needs production mode: embedded mode keeps its data in one process, and several would each sell the same seats',
+    )
+  }
   if (mode === 'embedded' && e.DATABASE_READER_URL) {
     throw new ConfigError('DATABASE_READER_URL is set without DATABASE_URL')
   }
@@ -190,6 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10_000,
     maxEventLoopDelayMs: e.MAX_EVENT_LOOP_DELAY_MS ?? 2000,
     requestDeadlineMs: e.REQUEST_DEADLINE_MS ?? 5000,
+    workers: e.WORKERS ?? 1,
   }
 }
 

@@ -41,6 +41,10 @@ describe('config', () => {
     expect(c.auth).toMatchObject({ admin: { claim: 'scope', value: 'tickets:admin' } })
     expect(c).toMatchObject({ port: 9000, maxTicketsPerUser: 4, rateLimit: { max: 0 } })
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
+    // Embedded data lives in one process: two workers would each sell the same seats.
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS > 1 needs production mode/)
+    expect(() => loadConfig({ WORKERS: '0' })).toThrow(/WORKERS/)
+    expect(loadConfig({}).workers).toBe(1)
     expect(() => loadConfig({ REDIS_URL: 'http://x', DATABASE_URL: 'mysql://x/y' })).toThrow(/REDIS_URL/)
     expect(() => loadConfig({ AUTH_MODE: 'basic' })).toThrow(/AUTH_MODE/)
     expect(() => loadConfig({ AUTH_MODE: 'jwt', JWKS_URL: 'https://idp/jwks.json' })).toThrow(/JWT_ISSUER/)
