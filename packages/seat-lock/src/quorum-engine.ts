@@ -7,7 +7,6 @@ import {
   type Engine,
   type HoldId,
   type HoldRef,
-  NO_CAPACITY,
   NOT_OWNER,
   OK,
   seatsArg,
@@ -23,7 +22,7 @@ import {
 } from './errors.js'
 import { acquiredHold, type CapacityState, type NodeHold, parseHoldReply } from './hold.js'
 import { baseKeys, type EventKeys, holdKeys, newHoldId } from './keys.js'
-import { anyInFlux, freeCounts, medianState, pick, VIEW_SAMPLE } from './quorum-views.js'
+import { anyInFlux, freeCounts, lowerMedian, medianState, pick, VIEW_SAMPLE } from './quorum-views.js'
 import { type Call, createRedlock, type NodeReply, type Redlock } from './redlock-adapter.js'
 import { runScript } from './run-script.js'
 import { SCRIPTS, type Script } from './scripts.js'
@@ -237,9 +236,9 @@ export class QuorumEngine implements Engine {
       const sample = collisions >= 3 ? 1_000_000 : Math.max(VIEW_SAMPLE, quantity * 4)
       const views = await this.#fanOut('capacityView', baseKeys(k, '-'), ['view', sample, '-'])
       const ok = views.filter((v) => v.reply[0] === OK)
-      if (views.filter((v) => v.reply[0] === NO_CAPACITY).length >= this.quorum)
-        throw new CapacityNotSetError(k.eventId)
-      if (ok.length < this.quorum) throw this.#quorumFailed('capacityView', views)
+      // A majority answered (#fanOut checks), but too few of them have the capacity for any
+      // unit to be granted: some node lost its data. That needs capacity.rebuild, not a retry.
+      if (ok.length < this.quorum) throw new CapacityNotSetError(k.eventId)
       const counts = freeCounts(ok)
       const majorityFree = [...counts].filter(([, c]) => c >= this.quorum).map(([u]) => u)
       const complete = ok.every((v) => Number(v.reply[1]) <= sample)
@@ -400,29 +399,40 @@ export class QuorumEngine implements Engine {
     // One epoch for all nodes: new units get the same ids everywhere, which is what makes
     // "free on a majority" meaningful.
     const replies = await this.#fanOut(op, baseKeys(k, '-'), [op, n, unitEpoch()])
-    const ok = replies.filter((r) => r.reply[0] === OK)
-    if (ok.length < this.quorum) {
-      if (replies.filter((r) => r.reply[0] === NO_CAPACITY).length >= this.quorum)
-        throw new CapacityNotSetError(k.eventId)
-      throw this.#quorumFailed(op, replies)
-    }
-    return this.#state(k, ok)
+    // A majority answered (#fanOut checks). Nodes answering {-3} lost their data (or the
+    // capacity was never set): a write that does not reach a majority of nodes that have the
+    // capacity failed, and needs capacity.rebuild; a read is null only when a majority say "not
+    // set", and otherwise counts those nodes as having nothing free (see #state).
+    const ok = replies.filter((r) => r.reply[0] === OK).length
+    const notSet = replies.length - ok
+    if (ok < this.quorum && (op !== 'get' || notSet >= this.quorum)) throw new CapacityNotSetError(k.eventId)
+    return this.#state(k, replies)
   }
 
   /**
-   * Capacity as the quorum sees it. Per-node counters differ (a node that refused a winning
-   * proposal still lists those units free), so `available` is the number of units free on a
-   * majority, counted from complete views; `held` is what is left. Above 1,024 free units the
-   * per-node median is used instead (an estimate, exact again near sell-out).
+   * Capacity as the quorum sees it, from the nodes that answered (at least a majority), never
+   * more available than a majority can grant. Per-node counters differ (a node that refused a
+   * winning proposal still lists those units free; a node that lost its data has none), so
+   * `available` is the number of units free on a majority of all nodes, counted from complete
+   * views, where a node without the capacity lists nothing. `total` and `confirmed` are the
+   * lower median of the nodes that have the capacity, and `held` is what is left, so units no
+   * majority can grant count as held. Above 1,024 free units, `available` is instead the lower
+   * median of the answering nodes' free counts (an estimate, exact again near sell-out).
    */
   async #state(k: EventKeys, replies: NodeReply[]): Promise<CapacityState> {
-    const median = medianState(replies)
-    if (median.available > 1_024) return median
+    const { total, confirmed } = medianState(replies.filter((r) => r.reply[0] === OK))
+    const state = (available: number) => ({
+      total,
+      available,
+      held: Math.max(0, total - available - confirmed),
+      confirmed,
+    })
+    const estimate = lowerMedian(replies.map((r) => (r.reply[0] === OK ? Number(r.reply[2]) : 0)))
+    if (estimate > 1_024) return state(estimate)
     const views = await this.#fanOut('capacityView', baseKeys(k, '-'), ['view', 1_024, '-'])
-    const ok = views.filter((v) => v.reply[0] === OK)
-    if (ok.length < this.quorum || !ok.every((v) => Number(v.reply[1]) <= 1_024)) return median
-    const available = [...freeCounts(ok).values()].filter((c) => c >= this.quorum).length
-    return { ...median, available, held: Math.max(0, median.total - available - median.confirmed) }
+    const listed = views.filter((v) => v.reply[0] === OK)
+    if (!listed.every((v) => Number(v.reply[1]) <= 1_024)) return state(estimate)
+    return state([...freeCounts(listed).values()].filter((c) => c >= this.quorum).length)
   }
 }
 

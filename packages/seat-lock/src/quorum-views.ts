@@ -41,11 +41,15 @@ export function anyInFlux(
   return false
 }
 
+/** The lower median: at least half of the values are >= it. */
+export function lowerMedian(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!
+}
+
 /** Counters as the majority sees them: per field, the lower median of the nodes' values. */
 export function medianState(replies: NodeReply[]): CapacityState {
   const states = replies.map((r) => parseCapacityReply(r.reply))
-  const mid = (f: keyof CapacityState) =>
-    states.map((s) => s[f]).sort((a, b) => a - b)[Math.floor((states.length - 1) / 2)]!
+  const mid = (f: keyof CapacityState) => lowerMedian(states.map((s) => s[f]))
   return { total: mid('total'), available: mid('available'), held: mid('held'), confirmed: mid('confirmed') }
 }
 

@@ -74,6 +74,47 @@ describe('quorum of 3 with nodes down', () => {
   })
 })
 
+describe('quorum of 3: capacity with one node full, one empty (lost its data), one dead', () => {
+  it('answers from the majority that answered, never reporting units a majority cannot grant', async () => {
+    const topo = await redisTopologies(['quorum3'])[0]!.start()
+    try {
+      const prefix = uniquePrefix('q3')
+      const lock = lockOn(topo, prefix)
+      await lock.capacity.set('full', 2)
+      await lock.capacity.set('open', 5)
+      await lock.holdQuantity({ eventId: 'full', quantity: 2, owner: 'alice', ttlMs: 60_000 })
+      // Node 0 keeps its data ('full' has 0 remaining), node 1 comes back empty, node 2 dies.
+      await topo.nodes[1]!.restart()
+      while (topo.clients[1]!.status !== 'ready') await sleep(20)
+      await topo.nodes[2]!.kill()
+
+      // Two nodes answered: no E_QUORUM_FAILED. The empty node counts as having nothing free.
+      expect(await lock.capacity.get('full')).toEqual({ total: 2, available: 0, held: 2, confirmed: 0 })
+      // Units free on node 0 alone are not grantable by a majority: not available.
+      expect(await lock.capacity.get('open')).toEqual({ total: 5, available: 0, held: 5, confirmed: 0 })
+      // Writes that cannot reach a majority of nodes with the capacity: rebuild needed.
+      await expect(lock.holdQuantity({ eventId: 'open', quantity: 1, owner: 'bob' })).rejects.toMatchObject({
+        code: 'E_CAPACITY_NOT_SET',
+      })
+      await expect(lock.capacity.add('open', 1)).rejects.toMatchObject({ code: 'E_CAPACITY_NOT_SET' })
+      // Not set on a majority of the nodes: null.
+      expect(await lock.capacity.get('never')).toBeNull()
+      // rebuild reaches both live nodes with the same unit ids: grantable again.
+      expect(await lock.capacity.rebuild('open', 5)).toEqual({
+        total: 5,
+        available: 5,
+        held: 0,
+        confirmed: 0,
+      })
+      expect((await lock.holdQuantity({ eventId: 'open', quantity: 2, owner: 'bob' })).quantity).toBe(2)
+      expect(await lock.capacity.get('open')).toEqual({ total: 5, available: 3, held: 2, confirmed: 0 })
+      await lock.close()
+    } finally {
+      await topo.teardown()
+    }
+  })
+})
+
 describe('cluster master restart', () => {
   it('leaves no seat double-held, and holds lost with the node cannot be extended or confirmed', async () => {
     const topo = await redisTopologies(['cluster'])[0]!.start()
