@@ -90,7 +90,8 @@ export function createMemoryStore(): Store {
     async listUserReservations(userId) {
       return (byUser.get(userId) ?? []).map(copy)
     },
-    async commitReservations(eventId, all: PendingReservation[]): Promise<CommitOutcome[]> {
+    async commitReservations(eventId, all: PendingReservation[], beforeCommit): Promise<CommitOutcome[]> {
+      await beforeCommit
       const event = events.get(eventId)
       if (!event) return all.map(() => ({ ok: false, code: 'EVENT_NOT_FOUND' }))
       const lost = new Set(all.flatMap((r, i) => (r.idempotency && claimLost(r.idempotency) ? [i] : [])))

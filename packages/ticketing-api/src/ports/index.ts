@@ -120,7 +120,15 @@ export interface Store {
    * Commits a batch of admitted reservations of one event in ONE transaction: each one is
    * accepted (row + seat decrement + idempotency answer) or refused, in order.
    */
-  commitReservations(eventId: number, batch: PendingReservation[]): Promise<CommitOutcome[]>
+  commitReservations(
+    eventId: number,
+    batch: PendingReservation[],
+    /**
+     * Work that must finish before COMMIT (confirming the admission holds); the store overlaps
+     * it with its first round trip. If it rejects, nothing is committed.
+     */
+    beforeCommit?: Promise<unknown>,
+  ): Promise<CommitOutcome[]>
   /** Conditional status change: exactly one caller ever gets `ok` for a reservation. */
   cancelReservation(reservationId: string): Promise<CancelOutcome>
   idempotency: {

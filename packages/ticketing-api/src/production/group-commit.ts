@@ -25,7 +25,8 @@ const { format } = mysql
  * escaping, never string concatenation), so
  *
  *   1. START TRANSACTION; lock the event row; lock the batch's Idempotency-Key rows;
- *      per-user totals (only for buyers under a per-user limit);
+ *      per-user totals (only for buyers under a per-user limit) — while the caller's
+ *      `beforeCommit` work runs;
  *   2. decrement available_seats; one multi-row INSERT of the accepted reservations; their
  *      idempotency answers; COMMIT.
  *
@@ -39,6 +40,7 @@ export async function commitBatch(
   pool: Pool,
   eventId: number,
   all: PendingReservation[],
+  beforeCommit?: Promise<unknown>,
 ): Promise<CommitOutcome[]> {
   for (let attempt = 0; ; attempt++) {
     const conn = await pool.getConnection()
@@ -54,7 +56,11 @@ export async function commitBatch(
         limited.length > 0 ? format(HELD_BY_USERS_SQL, [eventId, limited]) : null,
       ]
       open = true
-      const [readResults] = await conn.query<RowDataPacket[][]>(statements(reads))
+      // The first round trip and the caller's before-commit work (confirming holds) overlap.
+      const [[readResults]] = await Promise.all([
+        conn.query<RowDataPacket[][]>(statements(reads)),
+        beforeCommit,
+      ])
       let next = 1
       const eventRows = readResults[next++] as EventRow[]
       const keyRows = refs.length > 0 ? readResults[next++]! : []

@@ -1,11 +1,9 @@
 import type { Pool } from 'mysql2/promise'
 import {
   type CancelOutcome,
-  type CommitOutcome,
   IdempotencyClaimLostError,
   type IdempotencyRef,
   type NewEvent,
-  type PendingReservation,
   type Store,
 } from '../ports/index.js'
 import { eventData } from '../services/presenters.js'
@@ -49,8 +47,7 @@ export function createMysqlStore(pools: { writer: Pool; reader: Pool }): Store {
      * the locked count (and per-user totals), then one conditional UPDATE, one multi-row INSERT
      * and the idempotency answers — one COMMIT for all of them.
      */
-    commitReservations: (eventId: number, batch: PendingReservation[]): Promise<CommitOutcome[]> =>
-      commitBatch(writer, eventId, batch),
+    commitReservations: (eventId, batch, beforeCommit) => commitBatch(writer, eventId, batch, beforeCommit),
 
     async cancelReservation(id: string): Promise<CancelOutcome> {
       const found = await createReservationsRepository(writer).get(id)

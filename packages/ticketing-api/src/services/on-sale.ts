@@ -59,13 +59,14 @@ export function createOnSale(options: OnSaleOptions) {
       log.debug({ eventId, size }, 'group commit')
     },
     commit: async (eventId, items) => {
-      // Confirm the holds first (one pipelined round trip), so Redis never counts a committed
-      // sale as still held: a rebuild from MySQL (free = available − held) can then only
-      // over-count — MySQL refuses the excess — and never turns buyers away while seats remain
-      // (I5). A hold that cannot be confirmed (it expired, or Redis lost it) is committed all
-      // the same: MySQL's conditional decrement is the guard against overselling, and the
-      // counter, which may now over-count, is rebuilt from MySQL after the commit.
-      const confirmed = await Promise.all(
+      // Confirm the holds (one pipelined round trip, overlapped with the transaction's first
+      // one, finished before its COMMIT), so Redis never counts a committed sale as still held:
+      // a rebuild from MySQL (free = available − held) can then only over-count — MySQL refuses
+      // the excess — and never turns buyers away while seats remain (I5). A hold that cannot be
+      // confirmed (it expired, or Redis lost it) is committed all the same: MySQL's conditional
+      // decrement is the guard against overselling, and the counter, which may now over-count,
+      // is rebuilt from MySQL after the commit.
+      const confirming = Promise.all(
         items.map((i) =>
           admission.confirm(i.hold).then(
             () => true,
@@ -76,39 +77,49 @@ export function createOnSale(options: OnSaleOptions) {
           ),
         ),
       )
-      const units = (list: Admitted[]) => list.reduce((n, i) => n + i.quantity, 0)
       let outcomes: CommitOutcome[]
       try {
-        outcomes = await store.commitReservations(eventId, items)
+        outcomes = await store.commitReservations(eventId, items, confirming)
       } catch (error) {
         // Nothing committed (or, if COMMIT itself was lost, Redis now over-counts: safe).
+        const confirmed = await confirming
         await giveBack(eventId, units(items.filter((_, n) => confirmed[n])))
         throw error
       }
-      // Confirmed units of refused reservations go back on sale; the sold ones move the cache,
-      // once per batch and after the COMMIT, as writers must.
-      const refusedConfirmed = items.filter((_, n) => confirmed[n] && !outcomes[n]!.ok)
-      const taken = outcomes.reduce((n, o) => n + (o.ok ? o.reservation.quantity : 0), 0)
-      const answers = outcomes.flatMap((o, n) => {
-        const ref = items[n]!.idempotency
-        return o.ok && ref
-          ? [{ ref, response: { statusCode: 201, data: reservationData(o.reservation) } }]
-          : []
-      })
-      await Promise.all([
-        refusedConfirmed.length > 0 ? giveBack(eventId, units(refusedConfirmed)) : undefined,
-        taken > 0 ? cache.applyDelta(eventId, -taken).catch(() => {}) : undefined,
-        // Committed answers, copied where keys are claimed (MySQL already has them).
-        claims && answers.length > 0
-          ? claims
-              .answered(answers)
-              .catch((error) => log.warn({ err: error }, 'copying answers to Redis failed'))
-          : undefined,
-      ])
-      if (confirmed.includes(false)) void rebuild(eventId).catch(() => {})
+      // Answered now: the rest moves counters and copies, and must not delay the buyers.
+      afterCommit(eventId, items, await confirming, outcomes)
       return outcomes
     },
   })
+
+  const units = (list: Admitted[]) => list.reduce((n, i) => n + i.quantity, 0)
+  const background = new Set<Promise<unknown>>()
+
+  /**
+   * After a batch's COMMIT, off the buyers' path (drain() waits for it): confirmed units of
+   * refused reservations go back on sale; the sold ones move the cache, once per batch and
+   * after the COMMIT, as writers must; the answers are copied to where keys are claimed. A
+   * retry arriving before that copy finds its key still pending (our claim) and waits for it.
+   */
+  function afterCommit(eventId: number, items: Admitted[], confirmed: boolean[], outcomes: CommitOutcome[]) {
+    const refusedConfirmed = items.filter((_, n) => confirmed[n] && !outcomes[n]!.ok)
+    const taken = outcomes.reduce((n, o) => n + (o.ok ? o.reservation.quantity : 0), 0)
+    const answers = outcomes.flatMap((o, n) => {
+      const ref = items[n]!.idempotency
+      return o.ok && ref ? [{ ref, response: { statusCode: 201, data: reservationData(o.reservation) } }] : []
+    })
+    const work = Promise.all([
+      refusedConfirmed.length > 0 ? giveBack(eventId, units(refusedConfirmed)) : undefined,
+      taken > 0 ? cache.applyDelta(eventId, -taken).catch(() => {}) : undefined,
+      claims && answers.length > 0
+        ? claims
+            .answered(answers)
+            .catch((error) => log.warn({ err: error }, 'copying answers to Redis failed'))
+        : undefined,
+      confirmed.includes(false) ? rebuild(eventId).catch(() => {}) : undefined,
+    ]).finally(() => background.delete(work))
+    background.add(work)
+  }
 
   /** Returns units of confirmed-but-unsold holds to admission (or repairs the counter). */
   async function giveBack(eventId: number, units: number) {
@@ -312,8 +323,11 @@ export function createOnSale(options: OnSaleOptions) {
       return rebuilt
     },
 
-    /** Waits for every admitted reservation to be committed (or failed). */
-    drain: () => batcher.drain(),
+    /** Waits for every admitted reservation to be committed (or failed), and its aftermath. */
+    async drain() {
+      await batcher.drain()
+      await Promise.all([...background])
+    },
   }
 }
 
