@@ -48,6 +48,11 @@ export interface OnSaleOptions {
   busyRetryMs: number
   /** Width of the time-series buckets. @default 1_000 */
   bucketMs: number
+  /**
+   * Server processes per contender (WORKERS), the same for the ceiling, the seed's design and
+   * ours. @default 1
+   */
+  workers: number
   /** Which contenders to run. @default ['seedDesign', 'ours'] */
   contenders: Array<'seedDesign' | 'ours'>
   log: (line: string) => void
@@ -68,6 +73,7 @@ export const DEFAULTS: Omit<OnSaleOptions, 'log' | 'progress'> = {
   resendRatio: 0.1,
   busyRetryMs: 500,
   bucketMs: 1_000,
+  workers: 1,
   contenders: ['seedDesign', 'ours'],
 }
 
@@ -188,7 +194,7 @@ async function createEvent(origin: string, name: string, seats: number): Promise
 }
 
 async function measureCeiling(connections: number, o: OnSaleOptions): Promise<CeilingResult> {
-  const server = await startCeiling()
+  const server = await startCeiling(o.workers)
   try {
     await warmUp(server, '/hello', connections, o.ceilingWarmupMs)
     const r = await hammer(server.origin, '/hello', connections, o.steadyMs, (ms, done) =>
@@ -511,7 +517,9 @@ export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]
         let contender: RunningContender
         try {
           contender =
-            name === 'seedDesign' ? await startSeedDesign(mariadb.url) : await startOurs(mariadb.url)
+            name === 'seedDesign'
+              ? await startSeedDesign(mariadb.url, o.workers)
+              : await startOurs(mariadb.url, o.workers)
         } catch (error) {
           const message = (error as Error).message
           // The first line says what failed; the end of the server's output usually says why.

@@ -62,10 +62,10 @@ function tsxArgs(script: string): string[] {
   return [...profileArgs(), '--import', 'tsx', join(here, script)]
 }
 
-export async function startCeiling(): Promise<RunningServer> {
+export async function startCeiling(workers = 1): Promise<RunningServer> {
   const port = await freePort()
   const proc = spawnServer(process.execPath, tsxArgs('ceiling/server.ts'), {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers) },
   })
   const origin = `http://127.0.0.1:${port}`
   await waitHttp(origin, '/hello', proc, 'ceiling server')
@@ -85,7 +85,7 @@ async function createDatabase(serverUrl: string, label: string): Promise<string>
   return url.toString()
 }
 
-export async function startSeedDesign(mariaDbUrl: string): Promise<RunningContender> {
+export async function startSeedDesign(mariaDbUrl: string, workers = 1): Promise<RunningContender> {
   const databaseUrl = await createDatabase(mariaDbUrl, 'seed')
   const redis = await startRedis()
   const port = await freePort()
@@ -97,6 +97,7 @@ export async function startSeedDesign(mariaDbUrl: string): Promise<RunningConten
       DATABASE_URL: databaseUrl,
       REDIS_URL: redis.url,
       KEY_PREFIX: uniquePrefix('seed'),
+      WORKERS: String(workers),
     },
   })
   const origin = `http://127.0.0.1:${port}`
@@ -150,7 +151,7 @@ export function oursEntryPoint(): { path?: string; problem?: string } {
   return { path }
 }
 
-export async function startOurs(mariaDbUrl: string): Promise<RunningContender> {
+export async function startOurs(mariaDbUrl: string, workers = 1): Promise<RunningContender> {
   const entry = oursEntryPoint()
   if (!entry.path) throw new Error(entry.problem)
   const databaseUrl = await createDatabase(mariaDbUrl, 'ours')
@@ -168,6 +169,7 @@ export async function startOurs(mariaDbUrl: string): Promise<RunningContender> {
       RATE_LIMIT_MAX: '0',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'production',
+      WORKERS: String(workers),
     },
   })
   const origin = `http://127.0.0.1:${port}`

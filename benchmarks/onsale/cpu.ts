@@ -7,7 +7,19 @@ import { readFileSync } from 'node:fs'
 
 const TICKS_PER_SECOND = 100
 
+/** CPU seconds of `pid` and of its live descendants (the workers of a WORKERS > 1 server). */
 function cpuSeconds(pid: number): number | undefined {
+  const own = ownCpuSeconds(pid)
+  if (own === undefined) return undefined
+  let children: number[] = []
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
+    children = text ? text.split(/\s+/).map(Number) : []
+  } catch {}
+  return children.reduce((sum, child) => sum + (cpuSeconds(child) ?? 0), own)
+}
+
+function ownCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the command name (which may contain spaces) start after the last ')'.

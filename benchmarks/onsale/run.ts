@@ -8,6 +8,7 @@
  *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes)
  *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
  *            --steady-seconds=10 --write-only-seconds=30 (0 skips) --busy-retry-ms=500 --contenders=seedDesign,ours --out=<dir> --allow-pending
+ *            --workers=1 (server processes per contender, the same for all three)
  *            --cpu-prof[=dir]  (V8 profiles of the servers; summarise with onsale/profile-summary.ts)
  *
  * Exit code: 1 if ours oversold, sold twice under one Idempotency-Key, refused a buyer while seats
@@ -52,6 +53,7 @@ const options: OnSaleOptions = {
   writeOnlyMs: num('write-only-seconds', quick ? 10 : 30) * 1000,
   warmupMs: num('warmup-seconds', quick ? 1 : 2) * 1000,
   busyRetryMs: num('busy-retry-ms', DEFAULTS.busyRetryMs),
+  workers: num('workers', DEFAULTS.workers),
   contenders: (value('contenders') ?? 'seedDesign,ours').split(',') as OnSaleOptions['contenders'],
   log: (line) => {
     if (tty) process.stderr.write('\r\x1b[K')
@@ -76,6 +78,7 @@ const OPTIONS = [
   'write-only-seconds',
   'warmup-seconds',
   'busy-retry-ms',
+  'workers',
   'contenders',
   'out',
   'allow-pending',
@@ -122,6 +125,7 @@ const meta = {
     maxSaleMs: options.maxSaleMs,
     steadyMs: options.steadyMs,
     writeOnlyMs: options.writeOnlyMs,
+    workers: options.workers,
   },
 }
 const doc = resultsDocument(runs, meta)
@@ -143,7 +147,7 @@ for (const run of runs) {
 
 // The same tables on stdout and in results/onsale.md (pasted into onsale/README.md).
 const md: string[] = [
-  `${meta.date} · Node ${meta.node} · ${meta.cpus} · load average ${loadAtStart[0]} → ${meta.loadAverage.atEnd[0]} · \`${command}\``,
+  `${meta.date} · Node ${meta.node} · ${meta.cpus} · server processes per contender: ${options.workers} · load average ${loadAtStart[0]} → ${meta.loadAverage.atEnd[0]} · \`${command}\``,
 ]
 for (const run of runs) {
   md.push(`\n### ${run.connections} connections\n`, table(run))

@@ -13,13 +13,18 @@
  *   transaction commits (the seed's bug: a concurrent read re-caches the old row).
  * - no idempotency: a resent POST is a second sale.
  *
- * Env (read here only): PORT, HOST, DATABASE_URL, REDIS_URL, KEY_PREFIX.
+ * Env (read here only): PORT, HOST, DATABASE_URL, REDIS_URL, KEY_PREFIX, WORKERS (processes, as
+ * every contender gets; the seed's Spring Boot service is multi-threaded anyway).
  */
 import { randomUUID } from 'node:crypto'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import mysql from 'mysql2/promise'
+import { superviseWorkers } from '../workers.js'
 import { SEED_SCHEMA } from './schema.js'
+
+// WORKERS > 1: this process only supervises; the rest of this module runs in each worker.
+if (superviseWorkers()) await new Promise(() => {})
 
 const port = Number(process.env.PORT ?? 8080)
 const host = process.env.HOST ?? '127.0.0.1'
