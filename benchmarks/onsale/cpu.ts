@@ -8,18 +8,18 @@ import { readFileSync } from 'node:fs'
 const TICKS_PER_SECOND = 100
 
 /** CPU seconds of `pid` and of its live descendants (the workers of a WORKERS > 1 server). */
-function cpuSeconds(pid: number): number | undefined {
-  const own = ownCpuSeconds(pid)
+function treeCpuSeconds(pid: number): number | undefined {
+  const own = cpuSeconds(pid)
   if (own === undefined) return undefined
   let children: number[] = []
   try {
     const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
     children = text ? text.split(/\s+/).map(Number) : []
   } catch {}
-  return children.reduce((sum, child) => sum + (cpuSeconds(child) ?? 0), own)
+  return children.reduce((sum, child) => sum + (treeCpuSeconds(child) ?? 0), own)
 }
 
-function ownCpuSeconds(pid: number): number | undefined {
+function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // Fields after the command name (which may contain spaces) start after the last ')'.
@@ -30,9 +30,13 @@ function ownCpuSeconds(pid: number): number | undefined {
   }
 }
 
-/** Cores used (CPU seconds / wall seconds) per named process between start() and stop(). */
+/**
+ * Cores used (CPU seconds / wall seconds) per named process between start() and stop(). The
+ * `server` entry counts its workers too; the others (the generator spawned everything) do not.
+ */
 export function cpuMeter(pids: Record<string, number>) {
-  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]))
+  const read = (name: string, pid: number) => (name === 'server' ? treeCpuSeconds(pid) : cpuSeconds(pid))
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, read(name, pid)]))
   const t0 = performance.now()
   return {
     stop(): Record<string, number> {
@@ -40,7 +44,7 @@ export function cpuMeter(pids: Record<string, number>) {
       const out: Record<string, number> = {}
       for (const [name, pid] of Object.entries(pids)) {
         const a = before[name]
-        const b = cpuSeconds(pid)
+        const b = read(name, pid)
         if (a !== undefined && b !== undefined && wall > 0)
           out[name] = Math.round(((b - a) / wall) * 100) / 100
       }
