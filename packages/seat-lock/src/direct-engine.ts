@@ -59,33 +59,35 @@ export class DirectEngine implements Engine {
     this.#wait = options.waitForReplicas
   }
 
-  async #run(script: Script, keys: string[], argv: (string | number)[]): Promise<unknown[]> {
+  /** Not async: on the hot path every extra async layer is a promise and a microtask more. */
+  #run(script: Script, keys: string[], argv: (string | number)[]): Promise<unknown[]> {
     if (this.#isCluster) assertOneSlot(keys)
-    const reply = await runScript(this.#client, script, keys, argv)
-    if (this.#wait && reply[0] === OK) await this.#waitReplicas()
-    return reply
+    const reply = runScript(this.#client, script, keys, argv)
+    return this.#wait ? reply.then((r) => this.#waitReplicas(r)) : reply
   }
 
   /**
    * WAIT on the same connection right after the write: the primary answers once `replicas`
    * replicas have acknowledged everything this connection wrote so far.
    */
-  async #waitReplicas(): Promise<void> {
+  async #waitReplicas(reply: unknown[]): Promise<unknown[]> {
+    if (reply[0] !== OK) return reply
     const w = this.#wait!
     const acked = Number(await (this.#client as Redis).call('WAIT', w.replicas, w.timeoutMs))
     if (acked < w.replicas) throw new ReplicationTimeoutError(acked, w.replicas)
+    return reply
   }
 
   /** A hold whose replication failed is released again, so a failover cannot resurrect it. */
-  async #acquire(script: Script, keys: string[], argv: (string | number)[], hold: HoldRef) {
-    try {
-      return await this.#run(script, keys, argv)
-    } catch (error) {
+  #acquire(script: Script, keys: string[], argv: (string | number)[], hold: HoldRef): Promise<unknown[]> {
+    const reply = this.#run(script, keys, argv)
+    if (!this.#wait) return reply
+    return reply.catch(async (error: unknown) => {
       if (error instanceof ReplicationTimeoutError) {
         await runScript(this.#client, SCRIPTS.release, keys, [hold.id, '', seatsArg(hold)]).catch(() => {})
       }
       throw error
-    }
+    })
   }
 
   async holdSeats(

@@ -49,12 +49,42 @@ export function parseHoldReply(reply: unknown[], id: string, eventId: string): N
   }
 }
 
-/** Builds a fresh hold from an acquire's `{1, token, expiresAt}` reply and what the caller asked for. */
+/**
+ * Builds a fresh hold from an acquire's `{1, token, expiresAt}` reply and what the caller asked
+ * for. Field by field, not `{ ...base }`: on the hot path V8's object spread is several times
+ * slower than a literal (measured: a fifth of seat-lock's own client CPU per acquire + release).
+ */
 export function acquiredHold(
   reply: unknown[],
   base: Pick<NodeHold, 'id' | 'eventId' | 'owner' | 'kind' | 'seats' | 'quantity'>,
 ): NodeHold {
-  return { ...base, token: Number(reply[1]), expiresAt: Number(reply[2]), status: 'held' }
+  return {
+    id: base.id,
+    eventId: base.eventId,
+    owner: base.owner,
+    kind: base.kind,
+    seats: base.seats,
+    quantity: base.quantity,
+    token: Number(reply[1]),
+    expiresAt: Number(reply[2]),
+    status: 'held',
+  }
+}
+
+/** The public Hold: a node's view plus the local-clock `validUntil` (field by field, see above). */
+export function withValidUntil(h: NodeHold, validUntil: number): Hold {
+  return {
+    id: h.id,
+    eventId: h.eventId,
+    owner: h.owner,
+    kind: h.kind,
+    seats: h.seats,
+    quantity: h.quantity,
+    token: h.token,
+    expiresAt: h.expiresAt,
+    validUntil,
+    status: h.status,
+  }
 }
 
 export function parseCapacityReply(reply: unknown[]): CapacityState {

@@ -107,18 +107,25 @@ end`
  * seatsJson. Reply: {1, token, expiresAt}, or {0, 1-based indexes of every taken seat...}.
  */
 export const HOLD_SEATS = `${L_NOW_MS}${L_NEXT_TOKEN}
--- One EXISTS over every seat answers the common case (all free) in one call; only a conflict
--- looks seat by seat, to collect every taken seat (not just the first) for the caller.
-if redis.call('EXISTS', unpack(KEYS, 3)) > 0 then
-  local taken = {0}
+local now = now_ms()
+local exp = now + tonumber(ARGV[3])
+-- SET NX per seat: on the common path (all free) one call per seat both checks and takes it.
+-- On a conflict, every seat is still tried (the caller learns exactly which are taken), and the
+-- ones this call took are deleted again before replying: all or nothing, within one script.
+local taken
+for i = 3, #KEYS do
+  if not redis.call('SET', KEYS[i], ARGV[1], 'NX', 'PXAT', exp) then
+    taken = taken or {0}
+    taken[#taken + 1] = i - 2
+  end
+end
+if taken then
+  local j = 2
   for i = 3, #KEYS do
-    if redis.call('EXISTS', KEYS[i]) == 1 then taken[#taken + 1] = i - 2 end
+    if taken[j] == i - 2 then j = j + 1 else redis.call('DEL', KEYS[i]) end
   end
   return taken
 end
-local now = now_ms()
-local exp = now + tonumber(ARGV[3])
-for i = 3, #KEYS do redis.call('SET', KEYS[i], ARGV[1], 'PXAT', exp) end
 -- The fencing token comes from the same atomic step that grants the hold.
 local token = next_token(now)
 -- Four fields only (a hash's cost grows with its field count on this hot path): kind follows
@@ -178,7 +185,7 @@ return {1, token, exp}
  * Owner-checked release. KEYS: the hold's keys. ARGV: holdId, owner ('' = any), seatsJson ('' =
  * quantity hold). Deletes only what is still ours.
  */
-export const RELEASE = `${L_NOW_MS}${L_REAP}
+export const RELEASE = `
 -- h = owner, seats, status, slots; no owner = no record (expired, released or never there).
 local h = redis.call('HMGET', KEYS[1], 'owner', 'seats', 'status', 'slots')
 if not h[1] then return {-2} end
@@ -187,17 +194,22 @@ if ARGV[2] ~= '' and ARGV[2] ~= h[1] then return {-1} end
 if h[3] == 'confirmed' then return {-4} end
 if (h[2] or '') ~= ARGV[3] then return {-5} end
 if h[2] then
+  -- The record and the seats still ours go in one DEL.
+  local mine = {KEYS[1]}
   for i = 3, #KEYS do
-    if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
+    if redis.call('GET', KEYS[i]) == ARGV[1] then mine[#mine + 1] = KEYS[i] end
   end
-else
-  reap(now_ms())
-  for _, unit in ipairs(cjson.decode(h[4])) do
-    if redis.call('HGET', KEYS[6], unit) == ARGV[1] and redis.call('ZSCORE', KEYS[5], unit) then
-      redis.call('ZREM', KEYS[5], unit)
-      redis.call('HDEL', KEYS[6], unit)
-      redis.call('SADD', KEYS[4], unit)
-    end
+  redis.call('DEL', unpack(mine))
+  return {1}
+end
+-- The GA helpers are defined only on this path: each is a closure allocated when defined.
+${L_NOW_MS}${L_REAP}
+reap(now_ms())
+for _, unit in ipairs(cjson.decode(h[4])) do
+  if redis.call('HGET', KEYS[6], unit) == ARGV[1] and redis.call('ZSCORE', KEYS[5], unit) then
+    redis.call('ZREM', KEYS[5], unit)
+    redis.call('HDEL', KEYS[6], unit)
+    redis.call('SADD', KEYS[4], unit)
   end
 end
 redis.call('DEL', KEYS[1])

@@ -11,7 +11,7 @@ import {
   QuorumFailedError,
   SeatsUnavailableError,
 } from './errors.js'
-import type { CapacityState, Hold, NodeHold } from './hold.js'
+import { type CapacityState, type Hold, type NodeHold, withValidUntil } from './hold.js'
 import { assertEventId, assertSeat, type EventKeys, eventKeys, newHoldId, parseHoldId } from './keys.js'
 import { checkInt, type ResolvedOptions, resolveOptions, type SeatLockOptions } from './options.js'
 import { QuorumEngine } from './quorum-engine.js'
@@ -58,6 +58,8 @@ const OWNER_MAX = 256
  * forgotten first; a forgotten hold costs one read more, nothing else.
  */
 const REMEMBERED_HOLDS = 10_000
+/** Event ids whose keys an instance keeps built; past that, it starts over. */
+const EVENT_KEYS = 1_000
 /** #onHold's answer when the hold has no record. */
 const GONE = Symbol('gone')
 const MAX_CAPACITY = 1_000_000
@@ -81,6 +83,7 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
   readonly #extensions = new Set<AutoExtension>()
   /** Hold id -> its seats (null for a quantity hold), for holds granted here; see REMEMBERED_HOLDS. */
   readonly #seatsOf = new Map<string, readonly string[] | null>()
+  readonly #eventKeys = new Map<string, EventKeys>()
   readonly capacity: CapacityApi
 
   constructor(options: SeatLockOptions) {
@@ -118,9 +121,15 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
     }
   }
 
-  #keys(eventId: string) {
+  /** Validated once per event id: the keys of the events in use are kept (see EVENT_KEYS). */
+  #keys(eventId: string): EventKeys {
+    const known = this.#eventKeys.get(eventId)
+    if (known) return known
     assertEventId(eventId)
-    return eventKeys(this.#o.prefix, eventId)
+    const k = eventKeys(this.#o.prefix, eventId)
+    if (this.#eventKeys.size >= EVENT_KEYS) this.#eventKeys.clear()
+    this.#eventKeys.set(eventId, k)
+    return k
   }
 
   #ttl(ttlMs: unknown): number {
@@ -143,7 +152,7 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
 
   #withValidity(h: NodeHold, start: number, ttlMs: number): Hold {
     const drift = Math.round(ttlMs * this.#o.driftFactor) + 2
-    return { ...h, validUntil: h.status === 'confirmed' ? h.expiresAt : start + ttlMs - drift }
+    return withValidUntil(h, h.status === 'confirmed' ? h.expiresAt : start + ttlMs - drift)
   }
 
   #remember(hold: Hold): void {
@@ -225,9 +234,9 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
       )
     }
     for (const seat of seats) assertSeat(seat)
-    if (new Set(seats).size !== seats.length)
+    if (seats.length > 1 && new Set(seats).size !== seats.length)
       throw new InvalidArgumentError('duplicate seat in the seat list')
-    const list = [...seats]
+    const list = seats.slice()
     return this.#acquire(owner, ttlMs, () =>
       this.#engine.holdSeats(k, { ...newHoldId(k.eventId), seats: list }, list, owner, ttlMs),
     )
@@ -303,7 +312,7 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
   async get(holdId: string): Promise<Hold | null> {
     const { eventId, rand } = parseHoldId(holdId)
     const h = await this.#engine.get(this.#keys(eventId), { id: holdId, rand })
-    return h ? { ...h, validUntil: h.expiresAt } : null
+    return h ? withValidUntil(h, h.expiresAt) : null
   }
 
   /** Returns confirmed (sold) seats to sale, e.g. after a cancellation committed in the DB. */
