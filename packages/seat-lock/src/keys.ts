@@ -71,9 +71,13 @@ export function holdKeys(k: EventKeys, holdRand: string, seats: readonly string[
 
 /**
  * A hold id is `<eventId>.<random>`: it names the event (so any process can find the hold's
- * keys from the id alone) plus 96 random bits (so ids cannot be guessed or collide).
+ * record from the id alone) plus 96 random bits (so ids cannot be guessed or collide). Returns
+ * the new hold's reference (see HoldRef), built in one literal: the hot path avoids spreads.
  */
-export function newHoldId(eventId: string): { id: string; rand: string } {
+export function newHoldId(
+  eventId: string,
+  seats: readonly string[] | null,
+): { id: string; rand: string; seats: readonly string[] | null } {
   // One crypto call per 256 ids: randomBytes has a fixed cost that shows on the hot path.
   if (poolOffset + 12 > pool.length) {
     pool = randomBytes(12 * 256)
@@ -81,7 +85,7 @@ export function newHoldId(eventId: string): { id: string; rand: string } {
   }
   const rand = pool.toString('base64url', poolOffset, poolOffset + 12)
   poolOffset += 12
-  return { id: `${eventId}.${rand}`, rand }
+  return { id: `${eventId}.${rand}`, rand, seats }
 }
 let pool = Buffer.alloc(0)
 let poolOffset = 0

@@ -281,7 +281,7 @@ export class QuorumEngine implements Engine {
         if (!(error instanceof InsufficientCapacityError) || Date.now() >= deadline) throw error
         // Every attempt gets a fresh hold id. A rollback of this attempt that reaches a node late
         // (e.g. delayed by a NOSCRIPT reload) must never match, and free, a later attempt's units.
-        if (mode === 'hold') ref = { ...newHoldId(k.eventId), seats: null }
+        if (mode === 'hold') ref = newHoldId(k.eventId, null)
         collisions++
         await sleep(randomInt(5))
       }

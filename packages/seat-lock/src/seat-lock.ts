@@ -238,7 +238,7 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
       throw new InvalidArgumentError('duplicate seat in the seat list')
     const list = seats.slice()
     return this.#acquire(owner, ttlMs, () =>
-      this.#engine.holdSeats(k, { ...newHoldId(k.eventId), seats: list }, list, owner, ttlMs),
+      this.#engine.holdSeats(k, newHoldId(k.eventId, list), list, owner, ttlMs),
     )
   }
 
@@ -254,7 +254,7 @@ export class SeatLock extends EventEmitter<SeatLockEvents> {
     const ttlMs = this.#ttl(req.ttlMs)
     const quantity = checkInt('quantity', req.quantity, 1, this.#o.maxQuantityPerHold)
     return this.#acquire(req.owner, ttlMs, () =>
-      this.#engine.holdUnits(k, { ...newHoldId(k.eventId), seats: null }, quantity, req.owner, ttlMs),
+      this.#engine.holdUnits(k, newHoldId(k.eventId, null), quantity, req.owner, ttlMs),
     )
   }
 
