@@ -3,6 +3,10 @@
  * Redis server, each acquiring and then releasing a hold of N named seats:
  * - seat-lock: holdSeats + release (one EVALSHA each; all-or-nothing, owner, fencing token,
  *   server-clock expiry, a hold record another process can release by id);
+ * - "seat-lock, released elsewhere": the same, but released by id through a second SeatLock
+ *   that never saw the hold, as another process (a payment webhook) would: it reads the hold's
+ *   seats from the record first (HMGET), because the release script must declare the seat keys.
+ *   This is the like-for-like comparison with the "+ guarantees" peers, which release by id too;
  * - redlock 5.0.0-beta.2 with that one client: acquire + release (one EVALSHA each);
  * - redis-semaphore: Mutex (SET NX PX + Lua release); it has no multi-key mutex, so N seats are
  *   N mutexes, taken concurrently (rolled back if any is taken) and released concurrently;
@@ -115,6 +119,8 @@ async function takeMutexes(list: Mutex[]): Promise<void> {
 
 export function subjects(client: Redis, tag: string): Subject[] {
   const lock = createSeatLock({ redis: client, prefix: `bench-sl-${tag}` })
+  // Same prefix, same client: another process's view of the same holds.
+  const elsewhere = createSeatLock({ redis: client, prefix: `bench-sl-${tag}` })
   const redlock = new Redlock([client], { retryCount: 0 })
   client.defineCommand('rawAcquire', { lua: RAW_ACQUIRE })
   client.defineCommand('rawRelease', { lua: RAW_RELEASE })
@@ -150,6 +156,13 @@ export function subjects(client: Redis, tag: string): Subject[] {
       async run(seats) {
         const hold = await lock.holdSeats({ eventId: 'bench', seats, owner: 'o', ttlMs: TTL })
         await lock.release(hold.id, 'o')
+      },
+    },
+    {
+      name: 'seat-lock, released elsewhere',
+      async run(seats) {
+        const hold = await lock.holdSeats({ eventId: 'bench-elsewhere', seats, owner: 'o', ttlMs: TTL })
+        await elsewhere.release(hold.id, 'o')
       },
     },
     {
