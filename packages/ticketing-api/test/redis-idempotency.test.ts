@@ -7,6 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lostClaimPositions } from '../src/production/repositories.js'
 import { createEvent, deleteRedisPrefix, type Harness, post, startHarness } from './helpers.js'
 
+/** The answer is copied to Redis after the buyer is answered: wait for it. */
+async function waitForState(redis: ReturnType<typeof sharedRedis>, key: string, state: string) {
+  for (let i = 0; i < 100 && (await redis.hget(key, 'state')) !== state; i++) {
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  expect(await redis.hget(key, 'state')).toBe(state)
+}
+
 describe('Idempotency-Key claims in Redis (production)', () => {
   let h: Harness
   beforeAll(async () => {
@@ -36,7 +44,7 @@ describe('Idempotency-Key claims in Redis (production)', () => {
     const redis = sharedRedis()
     try {
       expect(await redis.exists(`${h.prefix}:idem:{reservation:-:k-refused}`)).toBe(0)
-      expect(await redis.hget(`${h.prefix}:idem:{reservation:-:k-sale}`, 'state')).toBe('done')
+      await waitForState(redis, `${h.prefix}:idem:{reservation:-:k-sale}`, 'done')
     } finally {
       redis.disconnect()
     }
@@ -69,6 +77,36 @@ describe('Idempotency-Key claims in Redis (production)', () => {
       [eventId],
     )
     expect(Number(count?.n)).toBe(1)
+  })
+
+  it('a sold key whose Redis copy alone was lost (a failover) replays at once, and heals the copy', async () => {
+    const eventId = await createEvent(h.app, 10)
+    const sold = await reserve(eventId, 'frank', 'k-copy', 2)
+    expect(sold.status).toBe(201)
+    const record = `${h.prefix}:idem:{reservation:-:k-copy}`
+    const redis = sharedRedis()
+    try {
+      await waitForState(redis, record, 'done')
+      // The counter survives, the key's record does not: the retry claims afresh, is admitted,
+      // and loses in the sale's transaction (the key has a row). It must replay, not wait out
+      // its own claim.
+      expect(await redis.del(record)).toBe(1)
+      const started = Date.now()
+      const retry = await reserve(eventId, 'frank', 'k-copy', 2)
+      expect(retry.status, JSON.stringify(retry.body)).toBe(201)
+      expect(retry.body.data.reservationId).toBe(sold.body.data.reservationId)
+      expect(Date.now() - started).toBeLessThan(2000)
+      expect(await redis.hget(record, 'state')).toBe('done')
+    } finally {
+      redis.disconnect()
+    }
+    const [count] = await h.sql<{ n: number }>('SELECT COUNT(*) AS n FROM reservations WHERE event_id = ?', [
+      eventId,
+    ])
+    expect(Number(count?.n)).toBe(1)
+    // The retry's admitted units went back: 8 seats are still for sale.
+    const rest = await reserve(eventId, 'gina', 'k-rest', 8)
+    expect(rest.status).toBe(201)
   })
 
   it('concurrent same-key requests sell once and all get the first answer', async () => {

@@ -155,6 +155,8 @@ export interface IdempotencyClaims extends Pick<Store['idempotency'], 'claim' | 
   release(ref: IdempotencyRef): Promise<boolean>
   /** Records answers just committed by the store, so that a replay needs no database read. */
   answered(entries: Array<{ ref: IdempotencyRef; response: StoredResponse }>): Promise<void>
+  /** Records one answer found in the store (its copy here was lost). */
+  remember(ref: IdempotencyRef, response: StoredResponse): Promise<void>
   /** Refills the claims of one event from the store's answers (after the claims were lost). */
   restore(eventId: number): Promise<void>
 }

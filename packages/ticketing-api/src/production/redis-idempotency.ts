@@ -144,6 +144,8 @@ export function createRedisIdempotency(options: RedisIdempotencyOptions): Idempo
 
     answered,
 
+    remember: (ref, response) => answered([{ ref, response }]),
+
     async restore(eventId) {
       const entries = await createIdempotencyRepository(options.db).answersOfEvent(eventId)
       await answered(entries)

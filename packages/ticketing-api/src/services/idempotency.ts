@@ -11,6 +11,8 @@ import {
 /** Where keys are claimed: the store itself, or claims kept elsewhere (Redis in production). */
 export type ClaimSource = Pick<IdempotencyClaims, 'claim' | 'get'> & {
   release(ref: IdempotencyRef): Promise<boolean | undefined>
+  /** Records an answer found in the store where keys are claimed (heals a lost copy). */
+  remember?(ref: IdempotencyRef, response: StoredResponse): Promise<void>
 }
 
 /** The store's own claims, as a ClaimSource (its release cannot tell whether the claim was still ours). */
@@ -92,9 +94,16 @@ export function createIdempotency(claims: ClaimSource, options: { leaseMs: numbe
         return { ...(await run(claimed)), replayed: false }
       } catch (error) {
         if (error instanceof IdempotencyClaimLostError) {
-          // A retry took the key over while we stalled: its answer is the answer.
+          // The key was sold under another claim (a retry took it over while we stalled, or
+          // Redis lost the answer and we claimed afresh): that sale's answer is the answer. Our
+          // claim is void: let go of it first, or it would hide that answer from us and from
+          // every retry until its lease ran out.
+          await claims.release(claimed).catch(() => undefined)
           const stored = await waitForOther(ref)
-          if (stored) return { ...stored, replayed: true }
+          if (stored) {
+            await claims.remember?.(ref, stored).catch(() => undefined)
+            return { ...stored, replayed: true }
+          }
           continue
         }
         const released = await claims.release(claimed).catch(() => undefined)
