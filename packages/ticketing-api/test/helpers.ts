@@ -1,11 +1,16 @@
 // One factory for both modes: the contract suite runs unchanged against embedded (memory) and
 // production (MariaDB + the shared Redis under a unique key prefix).
+import { join } from 'node:path'
 import {
   createTestDatabase,
+  freePort,
+  type Spawned,
   sharedRedis,
   sharedRedisUrl,
+  spawnServer,
   type TestDatabase,
   uniquePrefix,
+  waitFor,
 } from '@ticketing/testkit'
 import type { FastifyInstance } from 'fastify'
 import mysql from 'mysql2/promise'
@@ -167,4 +172,42 @@ export async function checkI1(h: Harness) {
     }
   }
   return rows
+}
+
+/** The built production entry point (tests that spawn it need `npm run build`). */
+export const serverEntry = join(import.meta.dirname, '../dist/server.js')
+
+/**
+ * Spawns `node dist/server.js` in production mode on a free port over `databaseUrl` and the
+ * shared Redis under `prefix` (no auth, no rate limit, no load shedding), and waits until its
+ * /api/health answers 200.
+ */
+export async function spawnApi(
+  databaseUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<{ proc: Spawned; url: string }> {
+  const port = await freePort()
+  const proc = spawnServer(process.execPath, [serverEntry], {
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      REDIS_URL: sharedRedisUrl,
+      REDIS_KEY_PREFIX: prefix,
+      AUTH_MODE: 'none',
+      RATE_LIMIT_MAX: '0',
+      LOG_LEVEL: 'warn',
+      MAX_EVENT_LOOP_DELAY_MS: '0',
+      ...env,
+    },
+  })
+  const url = `http://127.0.0.1:${port}`
+  await waitFor('api', async () => (await fetch(`${url}/api/health`)).status === 200, 30_000, 100).catch(
+    (e) => {
+      throw new Error(`${e.message}\n${proc.output()}`)
+    },
+  )
+  return { proc, url }
 }

@@ -2,21 +2,15 @@
 // MySQL, so buyers spread over both sell each seat once; a worker that dies is replaced while the
 // other goes on serving; SIGTERM drains both and the primary exits 0.
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import {
   createTestDatabase,
-  freePort,
   type Spawned,
-  sharedRedisUrl,
-  spawnServer,
   type TestDatabase,
   uniquePrefix,
   waitFor,
 } from '@ticketing/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deleteRedisPrefix, pool, post } from './helpers.js'
-
-const server = join(import.meta.dirname, '../dist/server.js')
+import { deleteRedisPrefix, pool, post, serverEntry, spawnApi } from './helpers.js'
 
 /** Pids of the processes whose parent is `pid` (Linux /proc). */
 function children(pid: number): number[] {
@@ -24,7 +18,7 @@ function children(pid: number): number[] {
   return text ? text.split(/\s+/).map(Number) : []
 }
 
-describe.skipIf(!existsSync(server))('WORKERS=2 (node:cluster; needs `npm run build`)', () => {
+describe.skipIf(!existsSync(serverEntry))('WORKERS=2 (node:cluster; needs `npm run build`)', () => {
   let db: TestDatabase
   let prefix: string
   let proc: Spawned
@@ -33,28 +27,7 @@ describe.skipIf(!existsSync(server))('WORKERS=2 (node:cluster; needs `npm run bu
   beforeAll(async () => {
     db = await createTestDatabase(undefined, 'wk')
     prefix = uniquePrefix('wk')
-    const port = await freePort()
-    proc = spawnServer(process.execPath, [server], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: db.url,
-        REDIS_URL: sharedRedisUrl,
-        REDIS_KEY_PREFIX: prefix,
-        AUTH_MODE: 'none',
-        RATE_LIMIT_MAX: '0',
-        LOG_LEVEL: 'warn',
-        MAX_EVENT_LOOP_DELAY_MS: '0',
-        WORKERS: '2',
-      },
-    })
-    url = `http://127.0.0.1:${port}`
-    await waitFor('api', async () => (await fetch(`${url}/api/health`)).status === 200, 30_000, 100).catch(
-      (e) => {
-        throw new Error(`${e.message}\n${proc.output()}`)
-      },
-    )
+    ;({ proc, url } = await spawnApi(db.url, prefix, { WORKERS: '2' }))
   })
 
   afterAll(async () => {
