@@ -137,8 +137,11 @@ export function createOnSale(options: OnSaleOptions) {
     const p = (async () => {
       const [row] = await store.availability([eventId])
       if (!row) return false
-      // Answers before the counter: refusals need the counter, and must find the answers first.
-      await claims?.restore(eventId)
+      // A missing counter means Redis lost the event, and its answers with it: restore those
+      // first, since refusals need the counter and must find the answers. A counter that is
+      // there but drifted (the other reasons to rebuild) says nothing about the answers: no
+      // need to read them all back.
+      if (claims && !(await admission.state(eventId))) await claims.restore(eventId)
       await admission.rebuild(eventId, row.availableSeats)
       log.warn({ eventId, availableSeats: row.availableSeats }, 'admission counter rebuilt from the database')
       return true
