@@ -1,7 +1,13 @@
 // Three API processes (node dist/server.js) on different ports sharing one MariaDB database and
 // the shared Redis (own key prefix); buyers are spread across them. I1–I5 must hold.
 import { existsSync } from 'node:fs'
-import { createTestDatabase, type Spawned, type TestDatabase, uniquePrefix, waitFor } from '@ticketing/testkit'
+import {
+  createTestDatabase,
+  type Spawned,
+  type TestDatabase,
+  uniquePrefix,
+  waitFor,
+} from '@ticketing/testkit'
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteRedisPrefix, pool, post, serverEntry, spawnApi } from './helpers.js'
