@@ -2,46 +2,56 @@ import { randomUUID } from 'node:crypto'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
+import type { Composition, WrapPorts } from './compose/composition.js'
 import type { Config } from './config.js'
 import { toApiError } from './errors.js'
-import { authPlugin } from './plugins/auth.js'
-import { type BackendPluginOptions, backendPlugin } from './plugins/backend.js'
-import { sendError } from './plugins/envelope.js'
-import { httpPlugin } from './plugins/http.js'
-import { eventRoutes } from './routes/events.js'
-import { healthRoutes } from './routes/health.js'
-import { reservationRoutes } from './routes/reservations.js'
-import { seatingPlugin } from './seating/plugin.js'
+import { authPlugin } from './http/auth.js'
+import { edgePlugin } from './http/edge.js'
+import { sendError } from './http/envelope.js'
+import { healthRoutes } from './http/health.js'
+import { eventRoutes } from './sales/routes/events.js'
+import { reservationRoutes } from './sales/routes/reservations.js'
+import type { SalesService } from './sales/service.js'
+import { seatingRoutes } from './seating/routes/index.js'
+import type { SeatingService } from './seating/service.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The composition this app runs on: its mode, ports and metrics (tests and embedders). */
+    composition: Composition
+    sales: SalesService
+    seating: SeatingService
+  }
+}
 
 export interface AppOptions {
   config: Config
-  /** Overrides the composition (tests); by default it follows `config.mode`. */
-  createBackend?: BackendPluginOptions['createBackend']
+  /** Lets a test wrap an adapter of the composition (a store that stalls on demand, say). */
+  wrapPorts?: WrapPorts
 }
 
 /**
  * The application as a Fastify plugin (fastify/demo's app.ts), not encapsulated, so that the
- * embedding server (and tests) see `backend`, `onSale` and `metrics`.
+ * embedding server (and tests) see `composition`, `sales` and `seating`. The composition root
+ * of the mode builds every port and feature; this file only puts HTTP in front of them.
  */
 export const ticketingApp = fp(
   async function ticketingApp(app: FastifyInstance, opts: AppOptions) {
     const { config } = opts
-    let createBackend = opts.createBackend
-    let rateLimitRedis: import('ioredis').Redis | undefined
-    if (!createBackend && config.mode === 'production') {
-      const { registerProduction } = await import('./production/index.js')
-      const production = await registerProduction(app, config)
-      createBackend = production.createBackend
-      rateLimitRedis = production.rateLimitRedis
-    }
-    await app.register(backendPlugin, { config, createBackend })
-    await app.register(httpPlugin, { config, rateLimitRedis })
+    const composition =
+      config.mode === 'production'
+        ? await (await import('./compose/production.js')).composeProduction(app, config, opts.wrapPorts)
+        : await (await import('./compose/embedded.js')).composeEmbedded(app, config, opts.wrapPorts)
+    const { sales, seating, metrics } = composition
+    app.decorate('composition', composition)
+    app.decorate('sales', sales)
+    app.decorate('seating', seating)
+    await app.register(edgePlugin, { config, metrics, rateLimitRedis: composition.rateLimitRedis })
     await app.register(authPlugin, { auth: config.auth })
-    // Before the reservation routes: its hooks route seated events to seat holds.
-    await app.register(seatingPlugin, { config })
-    await app.register(healthRoutes)
-    await app.register(eventRoutes, { prefix: '/api/events' })
-    await app.register(reservationRoutes, { prefix: '/api/reservations' })
+    await app.register(healthRoutes, { composition })
+    await app.register(eventRoutes, { prefix: '/api/events', sales, seating })
+    await app.register(reservationRoutes, { prefix: '/api/reservations', sales, seating })
+    await app.register(seatingRoutes, { seating })
   },
   { name: 'ticketing-app' },
 )
@@ -67,10 +77,10 @@ export function serverOptions(
 /** Builds the whole service for `config` (not listening). */
 export async function buildApp(
   config: Config,
-  options: { logger?: FastifyServerOptions['logger']; createBackend?: AppOptions['createBackend'] } = {},
+  options: { logger?: FastifyServerOptions['logger']; wrapPorts?: WrapPorts } = {},
 ) {
   const app = Fastify(serverOptions(config, options.logger)).withTypeProvider<TypeBoxTypeProvider>()
-  await app.register(ticketingApp, { config, createBackend: options.createBackend })
+  await app.register(ticketingApp, { config, wrapPorts: options.wrapPorts })
   await app.ready()
   return app
 }

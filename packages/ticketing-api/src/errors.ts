@@ -55,7 +55,6 @@ export const unavailable = (what: string, retryAfter = 1, cause?: unknown) => {
   return e
 }
 
-/** Answer for "not enough units": SOLD_OUT when none are left, else INSUFFICIENT_SEATS. */
 /** Why a cancel changed nothing: an unknown id (404), or cancelled before (409, no seats back). */
 export function cancelRefused(reservationId: string, code: 'RESERVATION_NOT_FOUND' | 'ALREADY_CANCELLED') {
   return code === 'RESERVATION_NOT_FOUND'
@@ -65,6 +64,23 @@ export function cancelRefused(reservationId: string, code: 'RESERVATION_NOT_FOUN
       })
 }
 
+/**
+ * A buyer would exceed the per-user limit: the one shape of TICKET_LIMIT_EXCEEDED, whichever
+ * path refused (a general-admission sale, a seat hold, a hold's confirmation).
+ */
+export const ticketLimitExceeded = (
+  limit: number,
+  counts: { alreadyReserved: number; alreadyHeld: number },
+) =>
+  new ApiError('TICKET_LIMIT_EXCEEDED', `At most ${limit} tickets per user for this event`, {
+    limit,
+    ...counts,
+  })
+
+export const eventNotFound = (eventId: number | string) =>
+  new ApiError('EVENT_NOT_FOUND', `Event ${eventId} not found`)
+
+/** Answer for "not enough units": SOLD_OUT when none are left, else INSUFFICIENT_SEATS. */
 export function notEnoughSeats(requested: number, available: number): ApiError {
   return available <= 0
     ? new ApiError('SOLD_OUT', 'Sold out', { requested, availableSeats: 0 })

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run migrate`: apply pending SQL migrations to DATABASE_URL and exit.
 import { ConfigError, loadConfig } from './config.js'
-import { runMigrations } from './production/migrations.js'
+import { runMigrations } from './infra/migrations.js'
 
 async function main() {
   const config = loadConfig()

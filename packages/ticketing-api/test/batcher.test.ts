@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createBatcher } from '../src/services/batcher.js'
+import { createBatcher } from '../src/sales/batcher.js'
 
 const tick = () => new Promise((r) => setTimeout(r, 5))
 

@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { createEmbeddedBackend } from '../src/embedded/index.js'
 
 describe('request deadline', () => {
   let app: Awaited<ReturnType<typeof buildApp>>
@@ -13,15 +12,15 @@ describe('request deadline', () => {
     const config = loadConfig({ REQUEST_DEADLINE_MS: '200', LOG_LEVEL: 'silent' })
     app = await buildApp(config, {
       logger: false,
-      createBackend: async () => {
-        const backend = createEmbeddedBackend()
-        const getReservation = backend.store.getReservation
+      wrapPorts: (ports) => {
+        const { store } = ports.sales
+        const getReservation = store.getReservation
         // A store that stalls on demand, as MySQL does behind a slow network.
-        backend.store.getReservation = async (id) => {
+        store.getReservation = async (id) => {
           if (slow) await new Promise((r) => setTimeout(r, 1000))
           return getReservation(id)
         }
-        return backend
+        return ports
       },
     })
   })

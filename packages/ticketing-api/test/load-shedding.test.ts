@@ -1,4 +1,4 @@
-// Load shedding (plugins/guards.ts): while the event loop is stalled, requests get 503 + Retry-After in
+// Load shedding (http/guards.ts): while the event loop is stalled, requests get 503 + Retry-After in
 // the envelope; health/liveness recover once it is not.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Harness, startHarness } from './helpers.js'

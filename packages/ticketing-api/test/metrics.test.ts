@@ -1,7 +1,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch'
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createCloudWatchMetrics, createMetrics, noopMetrics } from '../src/metrics/index.js'
+import { createCloudWatchMetrics, createMetrics, noopMetrics } from '../src/infra/metrics/index.js'
 
 const cw = mockClient(CloudWatchClient)
 const log = () => ({ warn: vi.fn() })

@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from '@ticketing/testkit'
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runMigrations } from '../src/production/migrations.js'
+import { runMigrations } from '../src/infra/migrations.js'
 
 describe('migrations (umzug, plain SQL)', () => {
   let db: TestDatabase

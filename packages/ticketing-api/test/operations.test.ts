@@ -17,7 +17,7 @@ describe('operations (production)', () => {
   it('units admitted by a process that died before its commit return to sale after the hold TTL', async () => {
     const eventId = await createEvent(h.app, 4)
     // A "crashed" request: admitted in Redis, never committed.
-    await h.app.backend.admission.hold({ eventId, quantity: 3, owner: 'ghost', ttlMs: 1000 })
+    await h.app.composition.ports.sales.gate.admit({ eventId, quantity: 3, owner: 'ghost', ttlMs: 1000 })
     const during = await reserve(h, eventId, 'a', 2)
     expect(during.json().error).toMatchObject({ code: 'INSUFFICIENT_SEATS', availableSeats: 1 })
     await new Promise((r) => setTimeout(r, 1300))
@@ -27,20 +27,20 @@ describe('operations (production)', () => {
 
   it('the reconciler repairs a drifted admission counter from MySQL', async () => {
     const eventId = await createEvent(h.app, 10)
-    await h.app.backend.admission.rebuild(eventId, 0) // Redis now (wrongly) says sold out
+    await h.app.composition.ports.sales.gate.rebuild(eventId, 0) // Redis now (wrongly) says sold out
     expect((await reserve(h, eventId, 'b')).json().error.code).toBe('SOLD_OUT')
     // The first pass only notes the drift (a batch may be in flight); the second repairs it.
-    await h.app.onSale.reconcile()
-    await h.app.onSale.reconcile()
+    await h.app.sales.reconcile()
+    await h.app.sales.reconcile()
     expect((await reserve(h, eventId, 'b')).statusCode).toBe(201)
-    expect(await h.app.backend.admission.state(eventId)).toMatchObject({ available: 9 })
+    expect(await h.app.composition.ports.sales.gate.state(eventId)).toMatchObject({ available: 9 })
   })
 
   it('a reservation admitted against a stale counter is refused by MySQL, not oversold', async () => {
     const eventId = await createEvent(h.app, 2)
-    await h.app.backend.admission.rebuild(eventId, 2)
+    await h.app.composition.ports.sales.gate.rebuild(eventId, 2)
     expect((await reserve(h, eventId, 'c', 2)).statusCode).toBe(201)
-    await h.app.backend.admission.rebuild(eventId, 2) // Redis (wrongly) believes 2 are free
+    await h.app.composition.ports.sales.gate.rebuild(eventId, 2) // Redis (wrongly) believes 2 are free
     const over = await reserve(h, eventId, 'd', 1)
     expect(over.statusCode).toBe(409)
     expect(over.json().error).toMatchObject({ code: 'SOLD_OUT', availableSeats: 0 })

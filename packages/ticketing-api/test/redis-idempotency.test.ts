@@ -4,7 +4,7 @@
 // or a second sale.
 import { sharedRedis } from '@ticketing/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { lostClaimPositions } from '../src/production/repositories.js'
+import { lostClaimPositions } from '../src/sales/adapters/mysql/keys.js'
 import { createEvent, deleteRedisPrefix, type Harness, post, startHarness } from './helpers.js'
 
 /** The answer is copied to Redis after the buyer is answered: wait for it. */

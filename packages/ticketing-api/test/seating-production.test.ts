@@ -8,8 +8,8 @@ import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
-import { createMysqlSeatingStore } from '../src/seating/mysql-seating-store.js'
-import { StaleHoldError } from '../src/seating/ports.js'
+import { createMysqlSeatingStore } from '../src/seating/adapters/mysql/store.js'
+import { StaleHoldError, seatedReservation } from '../src/seating/model.js'
 import { checkI1, type Harness, pool, post, startHarness } from './helpers.js'
 import { openStream } from './sse-client.js'
 
@@ -123,7 +123,7 @@ describe('reserved seating, production: fencing and two instances', () => {
   it('a stale fencing token loses in the database, whatever Redis said', async () => {
     const eventId = await seatedEvent(h.app, { from: 'A', to: 'A' }, { from: 1, to: 3 })
     const redis = sharedRedis()
-    const lock = createSeatLock({ redis, prefix: `${h.prefix}:seats` })
+    const lock = createSeatLock({ redis, prefix: `${h.prefix}:lock` })
     const db = mysql.createPool({ uri: h.db!.url, connectionLimit: 2, timezone: 'Z' })
     try {
       const a = await post(`${h.url}/api/events/${eventId}/holds`, { seats: ['A-1'], userId: 'old' })
@@ -144,9 +144,12 @@ describe('reserved seating, production: fencing and two instances', () => {
         store.commitHold({
           eventId,
           hold: { id: stale!.id, token: stale!.token, seats: ['A-1'], owner: 'old' },
-          reservationId: '00000000-0000-4000-8000-000000000001',
-          limit: null,
-          at: new Date(),
+          reservation: seatedReservation(
+            { ...stale!, seats: ['A-1'] },
+            '00000000-0000-4000-8000-000000000001',
+            null,
+            new Date(),
+          ),
         }),
       ).rejects.toBeInstanceOf(StaleHoldError)
       const [rows] = await db.query(

@@ -3,7 +3,7 @@
 import { createTestDatabase, type TestDatabase } from '@ticketing/testkit'
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { transaction } from '../src/production/transaction.js'
+import { transaction } from '../src/infra/transaction.js'
 
 let db: TestDatabase
 let pool: mysql.Pool

@@ -1,41 +1,20 @@
-// Ports of reserved seating. Embedded mode implements them in memory (memory.ts); production
-// with seat-lock + Redis + MySQL (production.ts). The service (service.ts) only sees these.
-import type { ReservationRecord } from '../ports/index.js'
+// Ports of reserved seating. Embedded mode implements them in memory (adapters/memory);
+// production with seat-lock + Redis + MySQL (adapters/redis, adapters/mysql). Each has one
+// contract suite (test/contracts/) that every adapter passes.
+import type { PendingReservation } from '../sales/model.js'
 import type { Layout } from './layout.js'
-
-export type SeatState = 'available' | 'held' | 'sold'
-
-/** A seat hold as the lock reports it. */
-export interface SeatHold {
-  id: string
-  eventId: number
-  owner: string
-  seats: string[]
-  /** Fencing token: strictly increasing per event. */
-  token: number
-  /** Expiry, epoch ms (Redis server clock in production). */
-  expiresAt: number
-  status: 'held' | 'confirmed'
-}
-
-/** Thrown by SeatLocker.hold when some seats are held or sold; `seats` are exactly those. */
-export class SeatsTakenError extends Error {
-  readonly code = 'E_SEATS_TAKEN'
-  constructor(readonly seats: readonly string[]) {
-    super(`seats unavailable: ${seats.join(', ')}`)
-  }
-}
-
-/** Thrown by a commit whose fencing token is older than one the database already accepted. */
-export class StaleHoldError extends Error {
-  readonly code = 'E_STALE_TOKEN'
-  constructor(readonly holdId: string) {
-    super(`hold ${holdId} carries a stale fencing token`)
-  }
-}
+import type {
+  ListedHold,
+  SeatCancelOutcome,
+  SeatChange,
+  SeatCommitOutcome,
+  SeatHold,
+  SeatSnapshot,
+} from './model.js'
 
 /** All-or-nothing seat holds with a TTL (seat-lock in production). */
 export interface SeatLocker {
+  /** Throws SeatsTakenError naming exactly the seats held or sold. */
   hold(req: { eventId: number; seats: string[]; owner: string; ttlMs: number }): Promise<SeatHold>
   /** null when expired, released or unknown. */
   get(holdId: string): Promise<SeatHold | null>
@@ -45,16 +24,6 @@ export interface SeatLocker {
   release(holdId: string, owner: string): Promise<boolean>
   /** After a committed cancellation: sold seats back on sale. */
   free(eventId: number, seats: string[]): Promise<void>
-  close(): Promise<void>
-}
-
-/** A live hold as the index lists it (for the seat map, per-user limits and expiry pushes). */
-export interface IndexedHold {
-  holdId: string
-  eventId: number
-  owner: string
-  seats: string[]
-  expiresAt: number
 }
 
 /**
@@ -63,28 +32,15 @@ export interface IndexedHold {
  * then gets its 409), never the reverse.
  */
 export interface HoldIndex {
-  add(hold: IndexedHold): Promise<void>
+  add(hold: ListedHold): Promise<void>
   /** Removes the entry; returns it only to the one caller that removed it. */
-  remove(eventId: number, holdId: string): Promise<IndexedHold | null>
-  list(eventId: number): Promise<IndexedHold[]>
+  remove(eventId: number, holdId: string): Promise<ListedHold | null>
+  list(eventId: number): Promise<ListedHold[]>
   /** Seats `owner` holds in the event (holds past expiry count until swept, ≤ a sweep interval). */
   heldBy(eventId: number, owner: string): Promise<number>
   /** Removes and returns holds past their expiry (each one to exactly one sweeper). */
-  sweep(): Promise<IndexedHold[]>
-  close(): Promise<void>
+  sweep(): Promise<ListedHold[]>
 }
-
-export type SeatCommitOutcome =
-  | { ok: true; reservation: ReservationRecord; seats: string[] }
-  | { ok: false; code: 'SEATS_TAKEN'; seats: string[] }
-  | { ok: false; code: 'TICKET_LIMIT_EXCEEDED'; limit: number; alreadyHeld: number }
-  | { ok: false; code: 'EVENT_NOT_FOUND' }
-  | { ok: false; code: 'ALREADY_COMMITTED'; reservation: ReservationRecord; seats: string[] }
-
-export type SeatCancelOutcome =
-  | { ok: true; reservation: ReservationRecord; seats: string[] }
-  | { ok: false; code: 'ALREADY_CANCELLED'; reservation: ReservationRecord }
-  | { ok: false; code: 'RESERVATION_NOT_FOUND' }
 
 /** The system of record for seat maps and sold seats. */
 export interface SeatingStore {
@@ -94,6 +50,8 @@ export interface SeatingStore {
   soldSeats(eventId: number): Promise<string[]>
   /** Seats of a seated reservation, or null when it is not one. */
   reservationSeats(reservationId: string): Promise<string[] | null>
+  /** Tickets `owner` has for the event (CONFIRMED reservations). */
+  reservedBy(eventId: number, owner: string): Promise<number>
   /**
    * One transaction: every seat's fencing token (throws StaleHoldError), the per-user limit,
    * the seats (a sold seat refuses the whole hold), the reservation row and the event count.
@@ -101,18 +59,11 @@ export interface SeatingStore {
   commitHold(input: {
     eventId: number
     hold: Pick<SeatHold, 'id' | 'token' | 'seats' | 'owner'>
-    reservationId: string
-    limit: number | null
-    at: Date
+    /** The reservation row to write (seatedReservation), decided by the confirm step. */
+    reservation: PendingReservation
   }): Promise<SeatCommitOutcome>
   /** One transaction: status flip (exactly once), seats deleted, count given back. */
   cancel(reservationId: string): Promise<SeatCancelOutcome>
-}
-
-/** A seat-state change, fanned out to every instance (Redis pub/sub) and every open page. */
-export interface SeatChange {
-  eventId: number
-  changes: Record<string, SeatState>
 }
 
 export interface SeatBus {
@@ -122,28 +73,18 @@ export interface SeatBus {
   close(): Promise<void>
 }
 
-/** What the seat map is computed from, as cached. Held seats carry expiry so a cached copy ages right. */
-export interface SeatSnapshot {
-  sold: string[]
-  holds: Array<{ seats: string[]; expiresAt: number }>
-  /** When it was read from the sources (epoch ms). */
-  at: number
-}
-
 export interface SeatMapCache {
   get(eventId: number, load: () => Promise<SeatSnapshot>): Promise<SeatSnapshot>
   invalidate(eventId: number): Promise<void>
-  close(): Promise<void>
 }
 
-/** One composition of the seating ports. */
-export interface SeatingBackend {
+/** The seating ports of one composition. */
+export interface SeatingPorts {
   locker: SeatLocker
   index: HoldIndex
   store: SeatingStore
   bus: SeatBus
-  cache: SeatMapCache
+  snapshots: SeatMapCache
   /** The documented worst-case staleness of GET /seats, in ms. */
   maxStaleMs: number
-  close(): Promise<void>
 }

@@ -1,0 +1,77 @@
+// What a composition root (embedded.ts, production.ts) hands the app: the features' services
+// over one set of ports, and what the HTTP edge needs of the clients. The mode is known here,
+// in compose/, and nowhere else.
+import type { Redis } from 'ioredis'
+import type { Config } from '../config.js'
+import type { Metrics } from '../infra/metrics/index.js'
+import type { SalesPorts } from '../sales/ports.js'
+import { createSales, type SalesService } from '../sales/service.js'
+import type { SeatingPorts } from '../seating/ports.js'
+import { createSeating, type SeatingService } from '../seating/service.js'
+
+/** The ports of every feature, as one composition builds them. */
+export interface Ports {
+  sales: SalesPorts
+  seating: SeatingPorts
+}
+
+export interface Composition {
+  mode: 'embedded' | 'production'
+  ports: Ports
+  sales: SalesService
+  seating: SeatingService
+  metrics: Metrics
+  /** The rate limiter's Redis store (production), so that limits hold across the fleet. */
+  rateLimitRedis?: Redis
+  /** Dependency status for /api/health. */
+  health(): Promise<{ database: boolean; redis: boolean }>
+}
+
+/** Lets a test wrap an adapter (a store that stalls on demand, say). */
+export type WrapPorts = (ports: Ports) => Ports
+
+export interface Log {
+  info(obj: unknown, msg?: string): void
+  warn(obj: unknown, msg?: string): void
+  error(obj: unknown, msg?: string): void
+  debug(obj: unknown, msg?: string): void
+}
+
+/** The features over `ports`, configured from `config`: the same code in both modes. */
+export function composeFeatures(ports: Ports, config: Config, metrics: Metrics, log: Log) {
+  const sales = createSales({
+    ports: ports.sales,
+    metrics,
+    log,
+    options: {
+      admissionTtlMs: config.holdTtlMs,
+      maxTicketsPerUser: config.maxTicketsPerUser,
+      batch: config.batch,
+    },
+  })
+  const { cache } = ports.sales
+  const seating = createSeating({
+    ports: ports.seating,
+    events: {
+      get: (eventId) => sales.getEvent(eventId),
+      moved: (eventId, delta) =>
+        cache.applyDelta(eventId, delta).catch(() => cache.invalidate(eventId).catch(() => {})),
+    },
+    options: {
+      ttlMs: config.seating.holdTtlMs,
+      maxSeatsPerHold: config.seating.maxSeatsPerHold,
+      maxTicketsPerUser: config.maxTicketsPerUser,
+    },
+    log,
+  })
+  seating.start()
+  return {
+    sales,
+    seating,
+    /** Every admitted request answered and its aftermath done, then the features stopped. */
+    async close() {
+      await sales.drain()
+      await seating.close()
+    },
+  }
+}

@@ -1,0 +1,126 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { eventNotFound, validationError } from '../../errors.js'
+import { EventId, envelope, IdempotencyHeaders } from '../../http/schemas.js'
+import { expandSeatMap, seatIds } from '../../seating/layout.js'
+import type { SeatingService } from '../../seating/service.js'
+import type { EventRecord } from '../model.js'
+import { eventData } from '../presenters.js'
+import type { SalesService } from '../service.js'
+import { idempotencyRef } from './idempotency-key.js'
+import { CreateEventBody, EventData, Pagination } from './schemas.js'
+
+const EventList = Type.Array(EventData)
+const Page = Type.Object({ page: Type.Integer(), size: Type.Integer(), total: Type.Integer() })
+
+/** Rejects dates the pattern lets through but the calendar does not (2024-02-30). */
+function assertRealDate(value: string) {
+  const [y, m, d] = value.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const date = new Date(Date.UTC(y, m - 1, d))
+  if (date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    throw validationError('eventDate', 'is not a real date')
+}
+
+function page(query: { page?: string; size?: string }) {
+  const size = query.size === undefined ? 20 : Number(query.size)
+  if (size < 1 || size > 100) throw validationError('size', 'must be between 1 and 100')
+  return { page: Number(query.page ?? 0), size }
+}
+
+/**
+ * Events (prefix /api/events). Creating a seated event (with a seat map) is general admission's
+ * event plus its layout: the route asks seating to store it, explicitly.
+ */
+export async function eventRoutes(
+  app: FastifyInstance,
+  { sales, seating }: { sales: SalesService; seating: SeatingService },
+) {
+  const bodies = new WeakMap<EventRecord, string>()
+
+  app.post(
+    '/',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'Create an event (admin)',
+        security: [{ bearerAuth: [] }],
+        headers: IdempotencyHeaders,
+        body: CreateEventBody,
+        response: envelope(201, EventData),
+      },
+      // A seat map in the explicit form can be large.
+      bodyLimit: 1024 * 1024,
+      preHandler: async (request) => {
+        await app.authenticate(request)
+        app.assertAdmin(request)
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as typeof CreateEventBody.static
+      assertRealDate(body.eventDate)
+      // Reserved seating: totalSeats is the seat map's size.
+      const { seatMap, ...event } = body
+      const layout = seatMap && expandSeatMap(seatMap)
+      const totalSeats = layout ? seatIds(layout).length : event.totalSeats
+      if (totalSeats === undefined) throw validationError('totalSeats', 'is required (or give a seatMap)')
+      if (layout && event.totalSeats !== undefined && event.totalSeats !== totalSeats) {
+        throw validationError('totalSeats', `must equal the seat map's ${totalSeats} seats, or be omitted`)
+      }
+      const result = await sales.createEvent({ ...event, totalSeats }, idempotencyRef(request, 'event', body))
+      // Saved on replays too (idempotent): a retry with the same Idempotency-Key repairs a lost map.
+      if (layout) await seating.saveLayout((result.data as { eventId: number }).eventId, layout)
+      if (result.replayed) reply.header('Idempotent-Replayed', 'true')
+      return reply
+        .code(result.statusCode)
+        .send({ success: true, message: 'Event created successfully', data: result.data })
+    },
+  )
+
+  const list = (availableOnly: boolean) => async (request: FastifyRequest) => {
+    const { page: p, size } = page(request.query as { page?: string; size?: string })
+    const { items, total } = await sales.listEvents({
+      offset: p * size,
+      limit: size,
+      availableOnly,
+    })
+    return {
+      success: true,
+      message: availableOnly ? 'Events on sale' : 'Events',
+      data: items.map(eventData),
+      page: { page: p, size, total },
+    }
+  }
+  const listSchema = (summary: string) => ({
+    tags: ['events'],
+    summary,
+    querystring: Pagination,
+    response: envelope(200, EventList, { page: Page }),
+  })
+  app.get('/', { schema: listSchema('List events (paginated: ?page=0&size=20)') }, list(false))
+  app.get('/available', { schema: listSchema('Events still on sale (availableSeats > 0)') }, list(true))
+
+  app.get(
+    '/:eventId',
+    {
+      schema: {
+        tags: ['events'],
+        summary: 'One event, served through the inventory cache',
+        params: Type.Object({ eventId: EventId }),
+        response: envelope(200, EventData),
+      },
+    },
+    async (request, reply) => {
+      const { eventId } = request.params as { eventId: string }
+      const event = await sales.getEvent(Number(eventId))
+      if (!event) throw eventNotFound(eventId)
+      // The hottest route of an on-sale: a cached event is one frozen object until the cache
+      // replaces it, so its body is serialized once per version, not once per read.
+      let body = bodies.get(event)
+      if (body === undefined) {
+        body = JSON.stringify({ success: true, message: 'Event', data: eventData(event) })
+        bodies.set(event, body)
+      }
+      return reply.type('application/json; charset=utf-8').send(body)
+    },
+  )
+}

@@ -1,0 +1,28 @@
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+import type { SeatingService } from '../service.js'
+import { holdRoutes } from './holds.js'
+import { seatRoutes } from './seats.js'
+
+/** The page: dist/public next to the bundle, or src/web/public when running from source. */
+function publicDir(): string | undefined {
+  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url))
+  return [join(here, 'public'), join(here, '../web/public'), join(here, '../../web/public')].find((d) =>
+    existsSync(join(d, 'index.html')),
+  )
+}
+
+/** Reserved seating's routes: seat maps and their live stream, holds, and the page at `/`. */
+export async function seatingRoutes(app: FastifyInstance, { seating }: { seating: SeatingService }) {
+  await app.register(seatRoutes, { prefix: '/api/events', seating })
+  await app.register(holdRoutes, { prefix: '/api/holds', seating })
+  const root = publicDir()
+  if (root) {
+    await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: 'index.html' })
+  } else {
+    app.log.warn('seat-map page not found (build the package): / is not served')
+  }
+}
