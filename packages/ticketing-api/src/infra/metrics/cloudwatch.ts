@@ -47,23 +47,28 @@ export interface CloudWatchMetricsOptions {
   flushIntervalMs?: number
 }
 
-/**
- * PutMetricData takes at most 1,000 datums per request. We aggregate each metric into one
- * StatisticSet per flush, so a request normally carries 8 datums; the chunking is for safety.
- */
+/** PutMetricData takes at most 1,000 datums per request. */
 export const MAX_DATUMS_PER_REQUEST = 1000
+/** …and at most 150 distinct values per datum (Values/Counts). */
+export const MAX_VALUES_PER_DATUM = 150
 
-interface Aggregate {
-  count: number
-  sum: number
-  min: number
-  max: number
+/**
+ * A sample rounded to two significant figures (123.4 → 120, 0.456 → 0.46): at most 5 % off, and
+ * at most 90 distinct values per decade, so a minute of samples stays a few datums however many
+ * requests it saw.
+ */
+export function quantize(value: number): number {
+  if (value === 0) return 0
+  const magnitude = 10 ** (Math.floor(Math.log10(Math.abs(value))) - 1)
+  return Number((Math.round(value / magnitude) * magnitude).toPrecision(2))
 }
 
 /**
- * Buffers samples in memory as one StatisticSet per metric and sends them with batched
- * PutMetricData calls: on an interval, and on close. A failed send is logged and dropped:
- * metrics must never take the service down or hold up a reservation.
+ * Buffers samples in memory as a histogram per metric (value → count) and sends them as
+ * PutMetricData `Values`/`Counts`, from which CloudWatch computes percentiles (the dashboard's
+ * p99 latency and its alarms); a StatisticSet (min, max, sum, count) would not let it. Sent on
+ * an interval and on close; a failed send is logged and dropped: metrics must never take the
+ * service down or hold up a reservation.
  */
 export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metrics {
   const { namespace, client, log } = options
@@ -71,20 +76,19 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
   if (!Number.isInteger(intervalMs) || intervalMs < 1000) {
     throw new RangeError(`flushIntervalMs must be an integer >= 1000, got ${intervalMs}`)
   }
-  let buffer = new Map<MetricName, Aggregate>()
+  let buffer = new Map<MetricName, Map<number, number>>()
   let inFlight: Promise<void> = Promise.resolve()
 
-  const record = (name: MetricName, value: number) => {
+  /** Counters keep their exact value (small integers); samples are quantized. */
+  const record = (name: MetricName, value: number, exact = false) => {
     if (!Number.isFinite(value)) return
-    const agg = buffer.get(name)
-    if (agg) {
-      agg.count++
-      agg.sum += value
-      agg.min = Math.min(agg.min, value)
-      agg.max = Math.max(agg.max, value)
-    } else {
-      buffer.set(name, { count: 1, sum: value, min: value, max: value })
+    let histogram = buffer.get(name)
+    if (!histogram) {
+      histogram = new Map()
+      buffer.set(name, histogram)
     }
+    const v = exact ? value : quantize(value)
+    histogram.set(v, (histogram.get(v) ?? 0) + 1)
   }
 
   const send = async (datums: MetricDatum[]) => {
@@ -103,12 +107,21 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
     const taken = buffer
     buffer = new Map()
     const timestamp = new Date()
-    const datums: MetricDatum[] = [...taken].map(([name, agg]) => ({
-      MetricName: name,
-      Unit: metricUnits[name],
-      Timestamp: timestamp,
-      StatisticValues: { SampleCount: agg.count, Sum: agg.sum, Minimum: agg.min, Maximum: agg.max },
-    }))
+    const datums: MetricDatum[] = [...taken].flatMap(([name, histogram]) => {
+      const entries = [...histogram]
+      const out: MetricDatum[] = []
+      for (let i = 0; i < entries.length; i += MAX_VALUES_PER_DATUM) {
+        const part = entries.slice(i, i + MAX_VALUES_PER_DATUM)
+        out.push({
+          MetricName: name,
+          Unit: metricUnits[name],
+          Timestamp: timestamp,
+          Values: part.map(([v]) => v),
+          Counts: part.map(([, n]) => n),
+        })
+      }
+      return out
+    })
     inFlight = inFlight.then(() => send(datums))
     return inFlight
   }
@@ -117,8 +130,8 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Metr
   timer.unref()
 
   return {
-    increment: (name, value = 1) => record(name, value),
-    observe: record,
+    increment: (name, value = 1) => record(name, value, true),
+    observe: (name, value) => record(name, value),
     flush,
     async close() {
       clearInterval(timer)
