@@ -225,8 +225,10 @@ async function measureContender(
 ): Promise<ContenderResult> {
   const meter = () => cpuMeter({ ...contender.pids, mariadb: mariadbPid, generator: process.pid })
   const label = `${contender.name} ${connections}c`
-  // A separate, roomy event takes the warm-up sales, so the hot event starts untouched.
-  const warmEvent = await createEvent(contender.origin, 'warm-up', 1_000_000)
+  // A separate, roomy event takes the warm-up sales, so the hot event starts untouched. Roomy,
+  // not huge: seat-lock puts an event's units on sale in one Lua call (1M units take seconds
+  // of Redis time on a loaded machine, past the API's 5 s request deadline).
+  const warmEvent = await createEvent(contender.origin, 'warm-up', 100_000)
   const hotEvent = await createEvent(contender.origin, 'IU concert', o.seats)
   if (o.warmupMs > 0) {
     await runBuyers({
