@@ -6,6 +6,7 @@ import type { Composition, WrapPorts } from './compose/composition.js'
 import type { Config } from './config.js'
 import { toApiError } from './errors.js'
 import { authPlugin } from './http/auth.js'
+import { clientErrorHandler } from './http/client-errors.js'
 import { edgePlugin } from './http/edge.js'
 import { sendError } from './http/envelope.js'
 import { healthRoutes } from './http/health.js'
@@ -56,6 +57,9 @@ export const ticketingApp = fp(
   { name: 'ticketing-app' },
 )
 
+/** Trust the `hops` nearest proxies (the ALB is one): the client is the address before them. */
+const trustHops = (hops: number) => (_address: string, hop: number) => hop < hops
+
 /** Fastify server options shared by the entry point and the tests. */
 export function serverOptions(
   config: Config,
@@ -67,9 +71,15 @@ export function serverOptions(
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    // Routes are documented without a trailing slash (/api/events); both forms are served.
+    routerOptions: { ignoreTrailingSlash: true },
+    // Behind the ALB, request.ip is the client's address from X-Forwarded-For, and only then.
+    trustProxy: typeof config.trustProxy === 'number' ? trustHops(config.trustProxy) : config.trustProxy,
     // Errors the router raises before any route runs (a malformed URL, an over-long path
     // parameter) get the envelope too, instead of Fastify's own body.
     frameworkErrors: (error, _request, reply) => sendError(reply, toApiError(error)),
+    // …and so do errors of Node's HTTP parser (431 headers too large, 400 malformed, 408).
+    clientErrorHandler,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   } satisfies FastifyServerOptions
 }

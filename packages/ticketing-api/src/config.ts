@@ -27,6 +27,11 @@ const EnvSchema = Type.Object({
   AWS_REGION: Type.Optional(Type.String({ minLength: 1 })),
   RATE_LIMIT_MAX: Type.Optional(Int({ minimum: 0 })),
   RATE_LIMIT_WINDOW_MS: Type.Optional(Int({ minimum: 1 })),
+  RATE_LIMIT_READS: Type.Optional(Int({ minimum: 1 })),
+  RATE_LIMIT_ATTEMPTS: Type.Optional(Int({ minimum: 1 })),
+  RATE_LIMIT_ADMIN: Type.Optional(Int({ minimum: 1 })),
+  RATE_LIMIT_ADDRESS_FACTOR: Type.Optional(Int({ minimum: 1, maximum: 100_000 })),
+  TRUST_PROXY: Type.Optional(Type.String({ minLength: 1 })),
   MAX_TICKETS_PER_USER: Type.Optional(Int({ minimum: 1, maximum: 100 })),
   HOLD_TTL_MS: Type.Optional(Int({ minimum: 1000 })),
   HOLD_SEATS_TTL_MS: Type.Optional(Int({ minimum: 1000, maximum: 3_600_000 })),
@@ -72,7 +77,21 @@ export interface Config {
         admin: { claim: string; value: string }
       }
   metrics: { namespace?: string; region?: string }
-  rateLimit: { max: number; windowMs: number }
+  /**
+   * Budgets per window: per authenticated buyer for each class of request, and per client
+   * address (× addressFactor) for requests without a buyer. RATE_LIMIT_MAX=0 turns it off.
+   */
+  rateLimit: {
+    enabled: boolean
+    windowMs: number
+    perBuyer: { reads: number; attempts: number; admin: number }
+    addressFactor: number
+  }
+  /**
+   * Which proxies to believe about the client address (X-Forwarded-For): false (none, the
+   * default), a hop count, or addresses/CIDRs (Fastify's trustProxy). TRUST_PROXY.
+   */
+  trustProxy: boolean | number | string[]
   maxTicketsPerUser?: number
   holdTtlMs: number
   /** Reserved seating: seat-hold TTL (HOLD_SEATS_TTL_MS) and seats per hold (MAX_SEATS_PER_HOLD). */
@@ -187,9 +206,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     auth,
     metrics: { namespace: e.CLOUDWATCH_NAMESPACE, region: e.AWS_REGION },
     rateLimit: {
-      max: e.RATE_LIMIT_MAX ?? (mode === 'production' ? 1000 : 0),
+      // On in production; embedded (one developer, `npm start`) only when RATE_LIMIT_MAX says so.
+      enabled: e.RATE_LIMIT_MAX === undefined ? mode === 'production' : e.RATE_LIMIT_MAX > 0,
       windowMs: e.RATE_LIMIT_WINDOW_MS ?? 60_000,
+      perBuyer: {
+        reads: e.RATE_LIMIT_READS ?? e.RATE_LIMIT_MAX ?? 600,
+        attempts: e.RATE_LIMIT_ATTEMPTS ?? e.RATE_LIMIT_MAX ?? 120,
+        admin: e.RATE_LIMIT_ADMIN ?? e.RATE_LIMIT_MAX ?? 600,
+      },
+      addressFactor: e.RATE_LIMIT_ADDRESS_FACTOR ?? 50,
     },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
     maxTicketsPerUser: e.MAX_TICKETS_PER_USER,
     holdTtlMs: e.HOLD_TTL_MS ?? 30_000,
     seating: { holdTtlMs: e.HOLD_SEATS_TTL_MS ?? 600_000, maxSeatsPerHold: e.MAX_SEATS_PER_HOLD ?? 10 },
@@ -228,6 +255,21 @@ function parseQuorumNodes(value: string | undefined, hasRedis: boolean): string[
     throw new ConfigError('REDIS_QUORUM_NODES lists the same node twice: the nodes must be independent')
   }
   return urls
+}
+
+/** TRUST_PROXY: `true`/`false`, a hop count, or comma-separated addresses and CIDRs. */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value === 'false') return false
+  if (value === 'true') return true
+  if (/^\d+$/.test(value)) return Number(value)
+  const list = value.split(',').map((v) => v.trim())
+  const bad = list.find((v) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(v))
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `TRUST_PROXY: ${JSON.stringify(bad)} is not an address or CIDR (or use a hop count, true, false)`,
+    )
+  }
+  return list
 }
 
 function splitClaim(spec: string): [string, string] {

@@ -5,7 +5,7 @@ describe('config', () => {
   it('defaults to embedded mode, no auth, port 8080', () => {
     const c = loadConfig({})
     expect(c).toMatchObject({ mode: 'embedded', port: 8080, host: '0.0.0.0', auth: { mode: 'none' } })
-    expect(c.rateLimit.max).toBe(0)
+    expect(c.rateLimit.enabled).toBe(false)
   })
 
   it('production needs both DATABASE_URL and REDIS_URL', () => {
@@ -20,7 +20,12 @@ describe('config', () => {
     const c = loadConfig({ ...env, JWT_SECRET: 'a-very-long-test-secret' })
     expect(c.mode).toBe('production')
     expect(c.auth).toMatchObject({ mode: 'jwt', admin: { claim: 'role', value: 'admin' } })
-    expect(c.rateLimit.max).toBeGreaterThan(0)
+    expect(c.rateLimit).toMatchObject({
+      enabled: true,
+      perBuyer: { reads: 600, attempts: 120, admin: 600 },
+      addressFactor: 50,
+    })
+    expect(c.trustProxy).toBe(false)
     expect(loadConfig({ ...env, AUTH_MODE: 'none' }).auth.mode).toBe('none')
   })
 
@@ -39,7 +44,7 @@ describe('config', () => {
       { host: 'b', port: 7001 },
     ])
     expect(c.auth).toMatchObject({ admin: { claim: 'scope', value: 'tickets:admin' } })
-    expect(c).toMatchObject({ port: 9000, maxTicketsPerUser: 4, rateLimit: { max: 0 } })
+    expect(c).toMatchObject({ port: 9000, maxTicketsPerUser: 4, rateLimit: { enabled: false } })
     expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT/)
     // Embedded data lives in one process: two workers would each sell the same seats.
     expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS > 1 needs production mode/)
@@ -48,5 +53,15 @@ describe('config', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://x', DATABASE_URL: 'mysql://x/y' })).toThrow(/REDIS_URL/)
     expect(() => loadConfig({ AUTH_MODE: 'basic' })).toThrow(/AUTH_MODE/)
     expect(() => loadConfig({ AUTH_MODE: 'jwt', JWKS_URL: 'https://idp/jwks.json' })).toThrow(/JWT_ISSUER/)
+  })
+
+  it('parses TRUST_PROXY as a hop count, true/false, or addresses and CIDRs', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1)
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true)
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/16, 127.0.0.1' }).trustProxy).toEqual([
+      '10.0.0.0/16',
+      '127.0.0.1',
+    ])
+    expect(() => loadConfig({ TRUST_PROXY: 'the alb' })).toThrow(/TRUST_PROXY/)
   })
 })

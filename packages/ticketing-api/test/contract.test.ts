@@ -355,10 +355,10 @@ describe.each(MODES)('contract (%s)', (mode) => {
     expect(paths).toEqual(
       expect.arrayContaining([
         '/api/health',
-        '/api/events/',
+        '/api/events',
         '/api/events/available',
         '/api/events/{eventId}',
-        '/api/reservations/',
+        '/api/reservations',
         '/api/reservations/{reservationId}',
         '/api/reservations/user/{userId}',
       ]),

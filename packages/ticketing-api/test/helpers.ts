@@ -34,15 +34,19 @@ export interface Harness {
   close(): Promise<void>
 }
 
-/** Builds the service in `mode` with `env` on top of test defaults (no auth, no rate limit, silent). */
+/**
+ * Builds the service in `mode` with `env` on top of test defaults: the production defaults but
+ * for these. AUTH_MODE=none: the seed's API is open, and most tests act for many users (the auth
+ * tests set jwt). No periodic reconciler: tests that need it call it. Load shedding off: on a
+ * shared 2-core CI box the event loop of a test worker (client and server in one process) lags
+ * seconds, and shedding would turn correctness tests into 503s. Rate limits stay on, at their
+ * defaults.
+ */
 export async function startHarness(mode: Mode, env: Record<string, string> = {}): Promise<Harness> {
   let db: TestDatabase | undefined
   let prefix: string | undefined
-  // Load shedding off: on a shared 2-core CI box the event loop of a test worker (client and
-  // server in one process) lags seconds, and shedding would turn correctness tests into 503s.
   const base: Record<string, string> = {
     AUTH_MODE: 'none',
-    RATE_LIMIT_MAX: '0',
     RECONCILE_INTERVAL_MS: '0',
     MAX_EVENT_LOOP_DELAY_MS: '0',
   }
@@ -115,10 +119,12 @@ export async function createEvent(
   app: FastifyInstance,
   totalSeats: number,
   extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ) {
   const res = await app.inject({
     method: 'POST',
     url: '/api/events',
+    headers,
     payload: { eventName: 'Test', totalSeats, eventDate: '2024-12-31T19:00:00', ...extra },
   })
   if (res.statusCode !== 201) throw new Error(`create event: ${res.statusCode} ${res.body}`)
@@ -197,7 +203,6 @@ export async function spawnApi(
       REDIS_URL: sharedRedisUrl,
       REDIS_KEY_PREFIX: prefix,
       AUTH_MODE: 'none',
-      RATE_LIMIT_MAX: '0',
       LOG_LEVEL: 'warn',
       MAX_EVENT_LOOP_DELAY_MS: '0',
       ...env,

@@ -67,7 +67,10 @@ describe('CloudWatch metrics', () => {
     expect(total).toBe(samples.length)
     const percentile = (p: number) => {
       let seen = 0
-      for (const [v, c] of sent) if ((seen += c) >= Math.ceil((p / 100) * total)) return v
+      for (const [v, c] of sent) {
+        seen += c
+        if (seen >= Math.ceil((p / 100) * total)) return v
+      }
       return Number.NaN
     }
     const exact = [...samples].sort((a, b) => a - b)

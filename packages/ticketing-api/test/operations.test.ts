@@ -84,7 +84,8 @@ describe('Redis outage (production, dedicated redis-server)', () => {
 
 describe('rate limiting (production, Redis store)', () => {
   it('answers 429 RATE_LIMITED in the envelope with Retry-After; health is exempt', async () => {
-    const h = await startHarness('production', { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' })
+    // Budgets of 3 (×1 for an address) so that the fourth request is over.
+    const h = await startHarness('production', { RATE_LIMIT_READS: '3', RATE_LIMIT_ADDRESS_FACTOR: '1' })
     try {
       const codes: number[] = []
       for (let i = 0; i < 4; i++)

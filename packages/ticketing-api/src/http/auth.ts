@@ -15,6 +15,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** preHandler: requires a valid Bearer token (no-op when AUTH_MODE=none). */
     authenticate: (request: FastifyRequest) => Promise<void>
+    /**
+     * The caller if the request carries a valid token, else null; never throws. Verifies once
+     * per request (the rate limiter keys on it before the route's `authenticate`).
+     */
+    identify: (request: FastifyRequest) => Promise<Actor | null>
     /** Throws 403 unless the caller is `userId` or an admin. */
     assertSelf: (request: FastifyRequest, userId: string) => void
     /** Throws 403 unless the caller is an admin. */
@@ -45,16 +50,17 @@ export const authPlugin = fp(
     if (auth.mode === 'none') {
       app.log.warn('AUTH_MODE=none: no authentication, anyone may create events and act for any user')
       app.decorate('authenticate', async () => {})
+      app.decorate('identify', async () => null)
       app.decorate('assertSelf', () => {})
       app.decorate('assertAdmin', () => {})
       return
     }
-    const verify = {
+    const claims = {
       ...(auth.issuer ? { allowedIss: auth.issuer } : {}),
       ...(auth.audience ? { allowedAud: auth.audience } : {}),
     }
     if (auth.secret) {
-      await app.register(fastifyJwt, { secret: auth.secret, verify: { ...verify, algorithms: ['HS256'] } })
+      await app.register(fastifyJwt, { secret: auth.secret, verify: { ...claims, algorithms: ['HS256'] } })
     } else {
       const url = new URL(auth.jwksUrl!)
       const jwks = buildGetJwks({ jwksPath: url.pathname, providerDiscovery: false })
@@ -64,21 +70,36 @@ export const authPlugin = fp(
           const header = (token as { header: { kid?: string; alg?: string } }).header
           return jwks.getPublicKey({ kid: header.kid, alg: header.alg, domain: url.origin })
         },
-        verify: { ...verify, algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'] },
+        verify: { ...claims, algorithms: ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512', 'PS256'] },
       })
     }
+    /** Verifies the request's token once; the outcome (actor or error) is kept on the request. */
+    const verified = new WeakMap<FastifyRequest, Promise<Actor | ApiError>>()
+    const verify = (request: FastifyRequest): Promise<Actor | ApiError> => {
+      let outcome = verified.get(request)
+      if (!outcome) {
+        outcome = request.jwtVerify<Record<string, unknown>>().then(
+          (payload) => {
+            if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
+              return new ApiError('UNAUTHORIZED', 'The token has no subject (sub)')
+            }
+            return { sub: payload.sub, admin: hasClaim(payload, auth.admin.claim, auth.admin.value) }
+          },
+          (error: unknown) => new ApiError('UNAUTHORIZED', (error as Error).message || 'Invalid token'),
+        )
+        verified.set(request, outcome)
+      }
+      return outcome
+    }
+    app.decorate('identify', async (request: FastifyRequest) => {
+      if (!request.headers.authorization) return null
+      const outcome = await verify(request)
+      return outcome instanceof ApiError ? null : outcome
+    })
     app.decorate('authenticate', async (request: FastifyRequest) => {
-      let payload: Record<string, unknown>
-      try {
-        payload = await request.jwtVerify<Record<string, unknown>>()
-      } catch (error) {
-        const message = (error as Error).message || 'Invalid token'
-        throw new ApiError('UNAUTHORIZED', message)
-      }
-      if (typeof payload.sub !== 'string' || payload.sub.length === 0) {
-        throw new ApiError('UNAUTHORIZED', 'The token has no subject (sub)')
-      }
-      request.actor = { sub: payload.sub, admin: hasClaim(payload, auth.admin.claim, auth.admin.value) }
+      const outcome = await verify(request)
+      if (outcome instanceof ApiError) throw outcome
+      request.actor = outcome
     })
     app.decorate('assertSelf', (request: FastifyRequest, userId: string) => {
       const a = request.actor

@@ -1,6 +1,3 @@
-import rateLimit from '@fastify/rate-limit'
-import swagger from '@fastify/swagger'
-import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
@@ -9,6 +6,8 @@ import { ApiError, toApiError } from '../errors.js'
 import type { Metrics } from '../infra/metrics/index.js'
 import { sendError } from './envelope.js'
 import { registerGuards } from './guards.js'
+import { openapiPlugin } from './openapi.js'
+import { registerRateLimit } from './rate-limit.js'
 
 /**
  * The HTTP edge: envelope on every error (validation, 404, 5xx), OpenAPI + UI, rate limiting
@@ -37,41 +36,9 @@ export const edgePlugin = fp(
       ),
     )
 
-    await app.register(swagger, {
-      openapi: {
-        info: {
-          title: '@ticketing/ticketing-api',
-          version: '0.1.0',
-          description:
-            'Flash-crowd ticketing: events, reservations, health. Envelope {success, message, data|error}.',
-        },
-        components: {
-          securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-        },
-      },
-    })
-    await app.register(swaggerUi, { routePrefix: '/docs' })
+    await app.register(openapiPlugin)
 
-    if (config.rateLimit.max > 0) {
-      await app.register(rateLimit, {
-        max: config.rateLimit.max,
-        timeWindow: config.rateLimit.windowMs,
-        ...(opts.rateLimitRedis
-          ? { redis: opts.rateLimitRedis, nameSpace: `${config.redis?.keyPrefix ?? 'ticketing'}:rl:` }
-          : {}),
-        // Rate limiting fails open: a Redis hiccup must not turn buyers away.
-        skipOnError: true,
-        keyGenerator: (request) => request.ip,
-        allowList: (request) => request.url.startsWith('/api/health'),
-        errorResponseBuilder: (_request, context) =>
-          new ApiError(
-            'RATE_LIMITED',
-            `Rate limit exceeded, retry in ${Math.ceil(context.ttl / 1000)} s`,
-            { limit: context.max },
-            Math.ceil(context.ttl / 1000),
-          ),
-      })
-    }
+    if (config.rateLimit.enabled) await registerRateLimit(app, config, opts.rateLimitRedis)
   },
   { name: 'edge' },
 )

@@ -1,16 +1,20 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Composition } from '../compose/composition.js'
+import { component } from './schemas.js'
 
-const Health = Type.Object({
-  success: Type.Boolean(),
-  message: Type.String(),
-  status: Type.Union([Type.Literal('UP'), Type.Literal('DOWN')]),
-  timestamp: Type.String(),
-  mode: Type.String(),
-  database: Type.String(),
-  redis: Type.String(),
-})
+const Health = component(
+  'Health',
+  Type.Object({
+    success: Type.Boolean(),
+    message: Type.String(),
+    status: Type.Union([Type.Literal('UP'), Type.Literal('DOWN')]),
+    timestamp: Type.String(),
+    mode: Type.String(),
+    database: Type.String(),
+    redis: Type.String(),
+  }),
+)
 
 /**
  * Readiness in the seed's shape (`{status, timestamp, database, redis}`, plus `success` and
@@ -23,8 +27,13 @@ export async function healthRoutes(app: FastifyInstance, { composition }: { comp
     {
       schema: {
         tags: ['health'],
+        operationId: 'getHealth',
         summary: 'Readiness (ALB health check)',
-        response: { 200: Health, 503: Health },
+        security: [],
+        response: {
+          200: { ...Health, description: 'Every dependency answers' },
+          503: { ...Health, description: 'A dependency is down: take the instance out' },
+        },
       },
       config: { rateLimit: false },
     },
@@ -48,9 +57,14 @@ export async function healthRoutes(app: FastifyInstance, { composition }: { comp
     {
       schema: {
         tags: ['health'],
+        operationId: 'getLiveness',
         summary: 'Liveness',
+        security: [],
         response: {
-          200: Type.Object({ success: Type.Boolean(), message: Type.String(), status: Type.String() }),
+          200: Type.Object(
+            { success: Type.Boolean(), message: Type.String(), status: Type.String() },
+            { description: 'The process serves HTTP' },
+          ),
         },
       },
       config: { rateLimit: false },

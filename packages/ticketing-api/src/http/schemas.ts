@@ -1,4 +1,5 @@
-import { type TSchema, Type } from '@sinclair/typebox'
+import { type Static, type TSchema, type TUnsafe, Type } from '@sinclair/typebox'
+import { type ErrorCode, ErrorCodes } from '../errors.js'
 
 // Schemas every feature's routes share: ids, the Idempotency-Key header and the envelope.
 
@@ -18,17 +19,47 @@ export const IdempotencyHeaders = Type.Object({
 
 export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()])
 
-export const ErrorEnvelope = Type.Object({
-  success: Type.Literal(false),
-  message: Type.String(),
-  error: Type.Object({ code: Type.String() }, { additionalProperties: true }),
-})
+/** Named schemas, registered once per app (http/openapi.ts) and shown under components.schemas. */
+export const components: TSchema[] = []
 
-/** `{success, message, data}` around a data schema, plus the error envelope for 4xx/5xx. */
-export function envelope<T extends TSchema>(status: number, data: T, extra: Record<string, TSchema> = {}) {
-  return {
-    [status]: Type.Object({ success: Type.Literal(true), message: Type.String(), data, ...extra }),
-    '4xx': ErrorEnvelope,
-    '5xx': ErrorEnvelope,
-  }
+/**
+ * Names `schema` `id`: routes refer to it (`$ref`), so the OpenAPI document has one named
+ * component per shape, and a generated client one type.
+ */
+export function component<T extends TSchema>(id: string, schema: T): TUnsafe<Static<T>> {
+  components.push({ ...schema, $id: id })
+  return Type.Unsafe<Static<T>>(Type.Ref(id))
+}
+
+/** The error envelope of `codes`, one response per status, each listing its codes. */
+export function errors(...codes: ErrorCode[]) {
+  const all = [...new Set<ErrorCode>([...codes, ...COMMON_ERRORS])]
+  const byStatus = new Map<number, ErrorCode[]>()
+  for (const code of all) byStatus.set(ErrorCodes[code], [...(byStatus.get(ErrorCodes[code]) ?? []), code])
+  return Object.fromEntries(
+    [...byStatus].map(([status, list]) => [
+      status,
+      Type.Object(
+        {
+          success: Type.Literal(false),
+          message: Type.String(),
+          error: Type.Object(
+            {
+              code: list.length === 1 ? Type.Literal(list[0]!) : Type.Union(list.map((c) => Type.Literal(c))),
+            },
+            { additionalProperties: true },
+          ),
+        },
+        { description: `Error: ${list.join(', ')} (see the README's error table)` },
+      ),
+    ]),
+  )
+}
+
+/** What any route may answer: bad input, over its rate limit, a bug, a dependency down. */
+const COMMON_ERRORS: ErrorCode[] = ['E_VALIDATION', 'RATE_LIMITED', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE']
+
+/** `{success, message, data}` around a data schema, with its description. */
+export function ok<T extends TSchema>(description: string, data: T, extra: Record<string, TSchema> = {}) {
+  return Type.Object({ success: Type.Literal(true), message: Type.String(), data, ...extra }, { description })
 }

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { eventNotFound, validationError } from '../../errors.js'
-import { EventId, envelope, IdempotencyHeaders } from '../../http/schemas.js'
+import { EventId, errors, IdempotencyHeaders, ok } from '../../http/schemas.js'
 import { expandSeatMap, seatIds } from '../../seating/layout.js'
 import type { SeatingService } from '../../seating/service.js'
 import type { EventRecord } from '../model.js'
@@ -38,18 +38,23 @@ export async function eventRoutes(
   const bodies = new WeakMap<EventRecord, string>()
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags: ['events'],
+        operationId: 'createEvent',
         summary: 'Create an event (admin)',
         security: [{ bearerAuth: [] }],
         headers: IdempotencyHeaders,
         body: CreateEventBody,
-        response: envelope(201, EventData),
+        response: {
+          201: ok('The event, created (or its first answer, replayed)', EventData),
+          ...errors('UNAUTHORIZED', 'FORBIDDEN', 'UNSUPPORTED_MEDIA_TYPE', 'IDEMPOTENCY_KEY_REUSED'),
+        },
       },
       // A seat map in the explicit form can be large.
       bodyLimit: 1024 * 1024,
+      config: { rateClass: 'admin' },
       preHandler: async (request) => {
         await app.authenticate(request)
         app.assertAdmin(request)
@@ -71,7 +76,7 @@ export async function eventRoutes(
       if (layout) await seating.saveLayout((result.data as { eventId: number }).eventId, layout)
       if (result.replayed) reply.header('Idempotent-Replayed', 'true')
       return reply
-        .code(result.statusCode)
+        .code(result.statusCode as 201)
         .send({ success: true, message: 'Event created successfully', data: result.data })
     },
   )
@@ -90,23 +95,31 @@ export async function eventRoutes(
       page: { page: p, size, total },
     }
   }
-  const listSchema = (summary: string) => ({
+  const listSchema = (operationId: string, summary: string) => ({
+    operationId,
     tags: ['events'],
     summary,
+    security: [],
     querystring: Pagination,
-    response: envelope(200, EventList, { page: Page }),
+    response: { 200: ok('One page of events', EventList, { page: Page }), ...errors() },
   })
-  app.get('/', { schema: listSchema('List events (paginated: ?page=0&size=20)') }, list(false))
-  app.get('/available', { schema: listSchema('Events still on sale (availableSeats > 0)') }, list(true))
+  app.get('', { schema: listSchema('listEvents', 'List events (paginated: ?page=0&size=20)') }, list(false))
+  app.get(
+    '/available',
+    { schema: listSchema('listAvailableEvents', 'Events still on sale (availableSeats > 0)') },
+    list(true),
+  )
 
   app.get(
     '/:eventId',
     {
       schema: {
         tags: ['events'],
+        operationId: 'getEvent',
         summary: 'One event, served through the inventory cache',
+        security: [],
         params: Type.Object({ eventId: EventId }),
-        response: envelope(200, EventData),
+        response: { 200: ok('The event', EventData), ...errors('EVENT_NOT_FOUND') },
       },
     },
     async (request, reply) => {

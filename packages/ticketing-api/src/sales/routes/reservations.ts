@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../../errors.js'
-import { envelope, IdempotencyHeaders, ReservationId, UserId } from '../../http/schemas.js'
+import { errors, IdempotencyHeaders, ok, ReservationId, UserId } from '../../http/schemas.js'
 import type { SeatingService } from '../../seating/service.js'
 import { reservationDetail } from '../presenters.js'
 import type { SalesService } from '../service.js'
@@ -30,16 +30,30 @@ export async function reservationRoutes(
     (request.params as { reservationId: string }).reservationId
 
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags: ['reservations'],
+        operationId: 'createReservation',
         summary:
           'Reserve tickets (201 after the commit; 409 SOLD_OUT / INSUFFICIENT_SEATS with what remains)',
         security: [{ bearerAuth: [] }],
         headers: IdempotencyHeaders,
         body: ReservationBody,
-        response: envelope(201, ReservationData),
+        response: {
+          201: ok('Reserved: the reservation is committed (or its first answer, replayed)', ReservationData),
+          ...errors(
+            'UNAUTHORIZED',
+            'FORBIDDEN',
+            'EVENT_NOT_FOUND',
+            'SOLD_OUT',
+            'INSUFFICIENT_SEATS',
+            'TICKET_LIMIT_EXCEEDED',
+            'SEATED_EVENT',
+            'UNSUPPORTED_MEDIA_TYPE',
+            'IDEMPOTENCY_KEY_REUSED',
+          ),
+        },
       },
       preHandler: authenticate,
     },
@@ -62,7 +76,7 @@ export async function reservationRoutes(
       })
       if (result.replayed) reply.header('Idempotent-Replayed', 'true')
       return reply
-        .code(result.statusCode)
+        .code(result.statusCode as 201)
         .send({ success: true, message: 'Reservation successful', data: result.data })
     },
   )
@@ -72,10 +86,14 @@ export async function reservationRoutes(
     {
       schema: {
         tags: ['reservations'],
+        operationId: 'getReservation',
         summary: 'One reservation (its owner or an admin)',
         security: [{ bearerAuth: [] }],
         params,
-        response: envelope(200, ReservationDetail),
+        response: {
+          200: ok('The reservation', ReservationDetail),
+          ...errors('UNAUTHORIZED', 'FORBIDDEN', 'RESERVATION_NOT_FOUND'),
+        },
       },
       preHandler: authenticate,
     },
@@ -90,10 +108,14 @@ export async function reservationRoutes(
     {
       schema: {
         tags: ['reservations'],
+        operationId: 'listUserReservations',
         summary: "A user's reservations, newest first",
         security: [{ bearerAuth: [] }],
         params: Type.Object({ userId: UserId }),
-        response: envelope(200, Type.Array(ReservationDetail)),
+        response: {
+          200: ok('The reservations', Type.Array(ReservationDetail)),
+          ...errors('UNAUTHORIZED', 'FORBIDDEN'),
+        },
       },
       preHandler: authenticate,
     },
@@ -110,10 +132,14 @@ export async function reservationRoutes(
     {
       schema: {
         tags: ['reservations'],
+        operationId: 'cancelReservation',
         summary: 'Cancel: the seats return to sale exactly once (a second cancel is 409)',
         security: [{ bearerAuth: [] }],
         params,
-        response: envelope(200, ReservationDetail),
+        response: {
+          200: ok('Cancelled', ReservationDetail),
+          ...errors('UNAUTHORIZED', 'FORBIDDEN', 'RESERVATION_NOT_FOUND', 'ALREADY_CANCELLED'),
+        },
       },
       preHandler: authenticate,
     },

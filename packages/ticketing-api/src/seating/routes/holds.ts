@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { envelope } from '../../http/schemas.js'
+import { errors, ok } from '../../http/schemas.js'
 import type { SeatingService } from '../service.js'
 import { HoldDetail, HoldId, ReleaseData, SeatedReservationData } from './schemas.js'
 
@@ -16,10 +16,14 @@ export async function holdRoutes(app: FastifyInstance, { seating }: { seating: S
     {
       schema: {
         tags: ['seating'],
+        operationId: 'getHold',
         summary: 'One hold (its owner or an admin)',
         security: [{ bearerAuth: [] }],
         params,
-        response: envelope(200, HoldDetail),
+        response: {
+          200: ok('The hold', HoldDetail),
+          ...errors('UNAUTHORIZED', 'FORBIDDEN', 'HOLD_NOT_FOUND'),
+        },
       },
       preHandler,
     },
@@ -35,18 +39,31 @@ export async function holdRoutes(app: FastifyInstance, { seating }: { seating: S
     {
       schema: {
         tags: ['seating'],
+        operationId: 'confirmHold',
         summary:
           'Turn the hold into a reservation (one fenced transaction); 409 HOLD_EXPIRED / STALE_HOLD when it lost its seats',
         security: [{ bearerAuth: [] }],
         params,
-        response: { ...envelope(201, SeatedReservationData), ...envelope(200, SeatedReservationData) },
+        response: {
+          201: ok('Confirmed: the reservation is committed', SeatedReservationData),
+          200: ok('Confirmed before: the same reservation', SeatedReservationData),
+          ...errors(
+            'UNAUTHORIZED',
+            'FORBIDDEN',
+            'EVENT_NOT_FOUND',
+            'HOLD_EXPIRED',
+            'STALE_HOLD',
+            'SEATS_UNAVAILABLE',
+            'TICKET_LIMIT_EXCEEDED',
+          ),
+        },
       },
       preHandler,
     },
     async (request, reply) => {
       const result = await seating.confirm(holdId(request), owner(request))
       return reply
-        .code(result.statusCode)
+        .code(result.statusCode as 200 | 201)
         .send({ success: true, message: 'Reservation successful', data: result.data })
     },
   )
@@ -56,10 +73,14 @@ export async function holdRoutes(app: FastifyInstance, { seating }: { seating: S
     {
       schema: {
         tags: ['seating'],
+        operationId: 'releaseHold',
         summary: 'Release the hold: its seats are back on sale at once',
         security: [{ bearerAuth: [] }],
         params,
-        response: envelope(200, ReleaseData),
+        response: {
+          200: ok('Released', ReleaseData),
+          ...errors('UNAUTHORIZED', 'FORBIDDEN', 'HOLD_NOT_FOUND', 'HOLD_CONFIRMED'),
+        },
       },
       preHandler,
     },

@@ -1,6 +1,6 @@
 // Request and response schemas of the seating routes.
 import { Type } from '@sinclair/typebox'
-import { Nullable, UserId } from '../../http/schemas.js'
+import { component, Nullable, UserId } from '../../http/schemas.js'
 
 export const SeatId = Type.String({
   minLength: 1,
@@ -18,67 +18,87 @@ export const SeatStateSchema = Type.Union([
   Type.Literal('sold'),
 ])
 
-export const HoldBody = Type.Object(
-  {
-    seats: Type.Array(SeatId, { minItems: 1, maxItems: 100 }),
-    userId: UserId,
-  },
-  { additionalProperties: false },
+export const HoldBody = component(
+  'HoldRequest',
+  Type.Object(
+    {
+      seats: Type.Array(SeatId, { minItems: 1, maxItems: 100 }),
+      userId: UserId,
+    },
+    { additionalProperties: false },
+  ),
 )
 
-export const HoldData = Type.Object({
-  holdId: Type.String(),
-  eventId: Type.Integer(),
-  userId: Type.String(),
-  seats: Type.Array(Type.String()),
-  expiresAt: Type.String({ description: 'ISO-8601 UTC; the seats return to sale then' }),
-  ttlMs: Type.Integer(),
-})
+export const HoldData = component(
+  'Hold',
+  Type.Object({
+    holdId: Type.String(),
+    eventId: Type.Integer(),
+    userId: Type.String(),
+    seats: Type.Array(Type.String()),
+    expiresAt: Type.String({ description: 'ISO-8601 UTC; the seats return to sale then' }),
+    ttlMs: Type.Integer(),
+  }),
+)
 
-export const HoldDetail = Type.Object({
-  holdId: Type.String(),
-  eventId: Type.Integer(),
-  userId: Type.String(),
-  seats: Type.Array(Type.String()),
-  expiresAt: Type.String(),
-  status: Type.Union([Type.Literal('held'), Type.Literal('confirmed')]),
-})
+export const HoldDetail = component(
+  'HoldDetail',
+  Type.Object({
+    holdId: Type.String(),
+    eventId: Type.Integer(),
+    userId: Type.String(),
+    seats: Type.Array(Type.String()),
+    expiresAt: Type.String(),
+    status: Type.Union([Type.Literal('held'), Type.Literal('confirmed')]),
+  }),
+)
 
-export const ReleaseData = Type.Object({
-  holdId: Type.String(),
-  eventId: Type.Integer(),
-  seats: Type.Array(Type.String()),
-  released: Type.Boolean(),
-})
+export const ReleaseData = component(
+  'HoldRelease',
+  Type.Object({
+    holdId: Type.String(),
+    eventId: Type.Integer(),
+    seats: Type.Array(Type.String()),
+    released: Type.Boolean(),
+  }),
+)
 
-export const SeatedReservationData = Type.Object({
-  reservationId: Type.String(),
-  eventId: Type.Integer(),
-  userId: Type.String(),
-  quantity: Type.Integer(),
-  reservationTime: Type.String(),
-  holdId: Type.String(),
-  seats: Type.Array(Type.String()),
-})
+export const SeatedReservationData = component(
+  'SeatedReservation',
+  Type.Object({
+    reservationId: Type.String(),
+    eventId: Type.Integer(),
+    userId: Type.String(),
+    quantity: Type.Integer(),
+    reservationTime: Type.String(),
+    holdId: Type.String(),
+    seats: Type.Array(Type.String()),
+  }),
+)
 
-export const SeatMapData = Type.Object({
-  eventId: Type.Integer(),
-  eventName: Type.String(),
-  totalSeats: Type.Integer(),
-  counts: Type.Object({ available: Type.Integer(), held: Type.Integer(), sold: Type.Integer() }),
-  sections: Type.Array(
-    Type.Object({
-      name: Nullable(Type.String()),
-      rows: Type.Array(
-        Type.Object({
-          name: Type.String(),
-          seats: Type.Array(Type.Object({ id: Type.String(), label: Type.String(), state: SeatStateSchema })),
-        }),
-      ),
-    }),
-  ),
-  asOf: Type.String({ description: 'when the seat states were read (ISO-8601)' }),
-  maxStaleMs: Type.Integer({ description: 'the longest this map can lag a change' }),
-  holdTtlMs: Type.Integer(),
-  maxSeatsPerHold: Type.Integer(),
-})
+export const SeatMapData = component(
+  'SeatMap',
+  Type.Object({
+    eventId: Type.Integer(),
+    eventName: Type.String(),
+    totalSeats: Type.Integer(),
+    counts: Type.Object({ available: Type.Integer(), held: Type.Integer(), sold: Type.Integer() }),
+    sections: Type.Array(
+      Type.Object({
+        name: Nullable(Type.String()),
+        rows: Type.Array(
+          Type.Object({
+            name: Type.String(),
+            seats: Type.Array(
+              Type.Object({ id: Type.String(), label: Type.String(), state: SeatStateSchema }),
+            ),
+          }),
+        ),
+      }),
+    ),
+    asOf: Type.String({ description: 'when the seat states were read (ISO-8601)' }),
+    maxStaleMs: Type.Integer({ description: 'the longest this map can lag a change' }),
+    holdTtlMs: Type.Integer(),
+    maxSeatsPerHold: Type.Integer(),
+  }),
+)

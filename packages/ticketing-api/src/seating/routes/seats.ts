@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { EventId, envelope } from '../../http/schemas.js'
+import { EventId, errors, ok } from '../../http/schemas.js'
 import { openSse, type SseStream } from '../../http/sse.js'
 import type { SeatChange } from '../model.js'
 import type { SeatingService } from '../service.js'
@@ -23,9 +23,11 @@ export async function seatRoutes(app: FastifyInstance, { seating }: { seating: S
     {
       schema: {
         tags: ['seating'],
+        operationId: 'getSeatMap',
         summary: 'Each seat: available, held or sold (cached; lags a change by at most maxStaleMs)',
+        security: [],
         params,
-        response: envelope(200, SeatMapData),
+        response: { 200: ok('The seat map', SeatMapData), ...errors('EVENT_NOT_FOUND', 'NOT_SEATED') },
       },
     },
     async (request) => {
@@ -41,9 +43,19 @@ export async function seatRoutes(app: FastifyInstance, { seating }: { seating: S
       config: { deadline: false },
       schema: {
         tags: ['seating'],
+        operationId: 'streamSeatMap',
+        security: [],
         summary:
           'Server-Sent Events: `snapshot` (the seat map) on connect, then `change` {eventId, changes: {seat: state}}',
         params,
+        response: {
+          200: {
+            description:
+              'A text/event-stream: `snapshot` events carry a SeatMap, `change` events {eventId, changes}',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...errors('EVENT_NOT_FOUND', 'NOT_SEATED'),
+        },
       },
     },
     async (request, reply) => {
@@ -95,11 +107,24 @@ export async function seatRoutes(app: FastifyInstance, { seating }: { seating: S
     {
       schema: {
         tags: ['seating'],
+        operationId: 'holdSeats',
         summary: 'Hold seats all-or-nothing for a TTL (409 SEATS_UNAVAILABLE lists exactly the taken seats)',
         security: [{ bearerAuth: [] }],
         params,
         body: HoldBody,
-        response: { ...envelope(201, HoldData), ...envelope(200, HoldData) },
+        response: {
+          201: ok('Held', HoldData),
+          200: ok('The same buyer already holds exactly these seats: that hold', HoldData),
+          ...errors(
+            'UNAUTHORIZED',
+            'FORBIDDEN',
+            'EVENT_NOT_FOUND',
+            'NOT_SEATED',
+            'SEATS_UNAVAILABLE',
+            'TICKET_LIMIT_EXCEEDED',
+            'UNSUPPORTED_MEDIA_TYPE',
+          ),
+        },
       },
       preHandler: async (request) => app.authenticate(request),
     },
