@@ -75,9 +75,15 @@ export function spawnServer(command: string, args: string[], options: SpawnOptio
     if (child.exitCode !== null || child.signalCode !== null) resolve()
     else child.once('exit', () => resolve())
   })
-  exited.then(() => live.delete(child))
+  let done = false
+  exited.then(() => {
+    done = true
+    live.delete(child)
+  })
   const pid = child.pid
   const signal = (sig: NodeJS.Signals) => {
+    // Never signal a pid that has exited: the kernel may have handed it to another process.
+    if (done || child.exitCode !== null || child.signalCode !== null) return
     try {
       process.kill(pid, sig)
     } catch {
