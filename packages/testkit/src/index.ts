@@ -1,7 +1,29 @@
+export {
+  type ClientPool,
+  type ClientPoolOptions,
+  createClientPool,
+  type SimulatedClient,
+  sourceAddress,
+} from './clients.js'
+export {
+  type Fleet,
+  type FleetInstance,
+  type FleetOptions,
+  type InstanceEnv,
+  startFleet,
+} from './fleet.js'
 export { type ForkedScript, forkScript } from './fork.js'
+export {
+  type BackendAddress,
+  type BackendStatus,
+  type LoadBalancer,
+  type LoadBalancerOptions,
+  startLoadBalancer,
+} from './load-balancer.js'
 export {
   createTestDatabase,
   type MariaDbServer,
+  type StartMariaDbOptions,
   sharedDatabaseUrl,
   startMariaDb,
   type TestDatabase,
@@ -18,4 +40,5 @@ export {
   startRedisNodes,
   uniquePrefix,
 } from './redis.js'
+export { requireTool } from './tools.js'
 export { type RedisTopology, redisTopologies, type TopologySpec } from './topologies.js'
