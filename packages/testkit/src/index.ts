@@ -21,7 +21,10 @@ export {
   startLoadBalancer,
 } from './load-balancer.js'
 export {
+  type CreateDbUserOptions,
+  createDbUser,
   createTestDatabase,
+  type DbUser,
   type MariaDbServer,
   type StartMariaDbOptions,
   sharedDatabaseUrl,
@@ -40,5 +43,11 @@ export {
   startRedisNodes,
   uniquePrefix,
 } from './redis.js'
+export {
+  type FailoverOptions,
+  type ReplicatedMariaDb,
+  type ReplicatedMariaDbOptions,
+  startReplicatedMariaDb,
+} from './replication.js'
 export { requireTool } from './tools.js'
 export { type RedisTopology, redisTopologies, type TopologySpec } from './topologies.js'
