@@ -49,5 +49,10 @@ export {
   type ReplicatedMariaDbOptions,
   startReplicatedMariaDb,
 } from './replication.js'
+export {
+  type FakeSecretsManager,
+  type FakeSecretsManagerOptions,
+  startFakeSecretsManager,
+} from './secrets-manager.js'
 export { requireTool } from './tools.js'
 export { type RedisTopology, redisTopologies, type TopologySpec } from './topologies.js'
