@@ -13,6 +13,7 @@ export {
   startFleet,
 } from './fleet.js'
 export { type ForkedScript, forkScript } from './fork.js'
+export { bearerFor, type MintJwtOptions, mintJwt, signJwt } from './jwt.js'
 export {
   type BackendAddress,
   type BackendStatus,
