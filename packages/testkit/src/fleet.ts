@@ -1,5 +1,5 @@
 import { type LoadBalancer, type LoadBalancerOptions, startLoadBalancer } from './load-balancer.js'
-import { freePort, type Spawned, waitFor } from './processes.js'
+import { freePort, type Spawned, waitForProcess } from './processes.js'
 
 /** The environment `startFleet` hands to `spawn`: where instance i must listen. */
 export interface InstanceEnv {
@@ -84,30 +84,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
   const launch = async (i: number, port: number): Promise<Spawned> => {
     const proc = options.spawn(i, { PORT: String(port), HOST: '127.0.0.1' })
     processes.push(proc)
-    let exited = false
-    const died = new Promise<never>((_, reject) => {
-      proc.child.once('exit', (code, signal) => {
-        exited = true
-        reject(new Error(`instance ${i} exited during start-up (${signal ?? code})`))
-      })
-    })
-    died.catch(() => undefined)
-    try {
-      await Promise.race([
-        died,
-        waitFor(
-          `instance ${i} on port ${port}${readyPath}`,
-          async () =>
-            (await fetch(`http://127.0.0.1:${port}${readyPath}`, { signal: AbortSignal.timeout(1000) }))
-              .status === 200,
-          startTimeoutMs,
-          100,
-        ),
-      ])
-    } catch (error) {
-      if (!exited) await proc.kill()
-      throw new Error(`${(error as Error).message}\n${proc.output()}`)
-    }
+    await waitForProcess(
+      proc,
+      `instance ${i} on port ${port}`,
+      async () =>
+        (await fetch(`http://127.0.0.1:${port}${readyPath}`, { signal: AbortSignal.timeout(1000) }))
+          .status === 200,
+      startTimeoutMs,
+      100,
+    )
     return proc
   }
 

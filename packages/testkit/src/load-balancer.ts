@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, type Spawned, spawnServer, waitFor } from './processes.js'
+import { freePort, type Spawned, spawnServer, waitFor, waitForProcess } from './processes.js'
 import { requireTool } from './tools.js'
 
 /** A backend: `'127.0.0.1:8080'`, `'http://127.0.0.1:8080'` or `{ host, port }`. */
@@ -169,25 +169,14 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
 
   const proc = spawnServer(haproxy, ['-db', '-f', configPath])
   const runtime = (command: string) => runtimeCommand(socketPath, command)
-  // A bad configuration makes haproxy exit at once: fail with its message, not a time-out.
-  const exited = new Promise<never>((_, reject) => {
-    proc.child.once('exit', (code) => reject(new Error(`haproxy exited with code ${code}`)))
-  })
-  exited.catch(() => undefined)
   try {
-    await Promise.race([
-      exited,
-      waitFor(
-        `haproxy on port ${port}`,
-        async () => (await runtime('show info')).includes('Pid:'),
-        10_000,
-        50,
-      ),
-    ])
+    // A bad configuration makes haproxy exit at once: that fails here with its message.
+    await waitForProcess(proc, `haproxy on port ${port}`, async () =>
+      (await runtime('show info')).includes('Pid:'),
+    )
   } catch (error) {
-    await proc.kill()
     await rm(dir, { recursive: true, force: true })
-    throw new Error(`startLoadBalancer: ${(error as Error).message}\n${proc.output()}`)
+    throw new Error(`startLoadBalancer: ${(error as Error).message}`)
   }
 
   const checkIndex = (index: number) => {

@@ -27,28 +27,34 @@ function withDatabase(url: string, database: string): string {
   return u.toString()
 }
 
+/** Opens a connection to `url`, runs `work`, and always closes it. */
+export async function withConnection<T>(
+  url: string,
+  work: (conn: mysql.Connection) => Promise<T>,
+): Promise<T> {
+  const conn = await mysql.createConnection(url)
+  try {
+    return await work(conn)
+  } finally {
+    await conn.end()
+  }
+}
+
+const asAdmin = <T>(serverUrl: string, work: (conn: mysql.Connection) => Promise<T>) =>
+  withConnection(withDatabase(serverUrl, ''), work)
+
 /**
  * Creates a fresh, uniquely named database on a MariaDB server (the shared one by default),
  * so that test files running in parallel never share tables.
  */
 export async function createTestDatabase(serverUrl = sharedDatabaseUrl, label = 't'): Promise<TestDatabase> {
   const name = `${label}_${randomBytes(5).toString('hex')}`
-  const admin = await mysql.createConnection(withDatabase(serverUrl, ''))
-  try {
-    await admin.query(`CREATE DATABASE \`${name}\``)
-  } finally {
-    await admin.end()
-  }
+  await asAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE \`${name}\``))
   return {
     name,
     url: withDatabase(serverUrl, name),
     async drop() {
-      const conn = await mysql.createConnection(withDatabase(serverUrl, ''))
-      try {
-        await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
-      } finally {
-        await conn.end()
-      }
+      await asAdmin(serverUrl, (conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``))
     },
   }
 }
@@ -203,15 +209,6 @@ export interface CreateDbUserOptions {
 }
 
 const randomPassword = () => randomBytes(12).toString('hex')
-
-async function asAdmin<T>(serverUrl: string, work: (conn: mysql.Connection) => Promise<T>): Promise<T> {
-  const conn = await mysql.createConnection(withDatabase(serverUrl, ''))
-  try {
-    return await work(conn)
-  } finally {
-    await conn.end()
-  }
-}
 
 /**
  * Creates a non-admin user `user`@'%' with the privileges an application has (Aurora's app

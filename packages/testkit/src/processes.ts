@@ -126,3 +126,33 @@ export async function waitFor(
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError })
 }
+
+/**
+ * Waits until a server process `proc` is ready (`check` polled as by `waitFor`), failing at once
+ * if the process exits first instead of polling until the time-out. On failure the process is
+ * killed and the error carries its output.
+ */
+export async function waitForProcess(
+  proc: Spawned,
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+  intervalMs = 50,
+): Promise<void> {
+  let onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {}
+  const exited = new Promise<never>((_, reject) => {
+    onExit = (code, signal) => reject(new Error(`${what} exited during start-up (${signal ?? code})`))
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      onExit(proc.child.exitCode, proc.child.signalCode)
+    } else proc.child.once('exit', onExit)
+  })
+  exited.catch(() => undefined)
+  try {
+    await Promise.race([exited, waitFor(what, check, timeoutMs, intervalMs)])
+  } catch (error) {
+    await proc.kill()
+    throw new Error(`${(error as Error).message}\n${proc.output()}`, { cause: error })
+  } finally {
+    proc.child.off('exit', onExit)
+  }
+}

@@ -1,10 +1,10 @@
-import mysql from 'mysql2/promise'
 import {
   createDbUser,
   type DbUser,
   type MariaDbServer,
   type StartMariaDbOptions,
   startMariaDb,
+  withConnection,
 } from './mysql.js'
 import { type DelayProxy, startDelayProxy } from './proxy.js'
 
@@ -54,15 +54,6 @@ export interface ReplicatedMariaDb {
   failover(options?: FailoverOptions): Promise<void>
   /** Stops both servers (by pid) and the endpoint. */
   stop(): Promise<void>
-}
-
-async function withConnection<T>(url: string, work: (conn: mysql.Connection) => Promise<T>): Promise<T> {
-  const conn = await mysql.createConnection(url)
-  try {
-    return await work(conn)
-  } finally {
-    await conn.end()
-  }
 }
 
 type Row = Record<string, unknown>

@@ -225,7 +225,7 @@ describe('startFleet', () => {
           return proc
         },
       }),
-    ).rejects.toThrow(/instance 1 exited during start-up/)
+    ).rejects.toThrow(/instance 1 on port \d+ exited during start-up/)
     for (const proc of spawned) expect(() => process.kill(proc.pid, 0)).toThrow()
   })
 })
