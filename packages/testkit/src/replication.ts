@@ -39,7 +39,7 @@ export interface ReplicatedMariaDb {
   readonly endpoint: DelayProxy
   /** The application user (no SUPER, no READ ONLY ADMIN), on database `test`. */
   readonly app: DbUser
-  /** mysql://app:…@127.0.0.1:ENDPOINT/test: what the service is given as DATABASE_URL. */
+  /** The app user's URL, with its password, through the endpoint, database `test`: what the service is given as DATABASE_URL. */
   readonly url: string
   /** mysql://root@127.0.0.1:ENDPOINT/test, for admin work on the current writer. */
   readonly rootUrl: string
