@@ -32,7 +32,14 @@ export {
   startMariaDb,
   type TestDatabase,
 } from './mysql.js'
-export { freePort, type Spawned, type SpawnOptions, spawnServer, waitFor } from './processes.js'
+export {
+  freePort,
+  type Spawned,
+  type SpawnOptions,
+  spawnServer,
+  waitFor,
+  waitForProcess,
+} from './processes.js'
 export { type DelayProxy, type DelayProxyOptions, startDelayProxy } from './proxy.js'
 export {
   type RedisClusterHandle,
