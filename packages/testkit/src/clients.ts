@@ -10,7 +10,9 @@ const MAX_CLIENTS = 256 * 256 * PER_OCTET - 1
  * 127.0.1.1, … (never a .0 or .255 last octet, never 127.0.0.1, which the services use). Linux
  * answers on all of 127.0.0.0/8 without configuration, so each client can bind its sockets to
  * its own address and the proxy in front of the API sees as many buyers as a real on-sale does
- * (per-address rate limits and X-Forwarded-For handling are tested for real).
+ * (per-address rate limits and X-Forwarded-For handling are tested for real). For a client of
+ * your own: `new undici.Client(origin, { localAddress: sourceAddress(i) })`, or
+ * `new http.Agent({ localAddress: sourceAddress(i), keepAlive: true })`.
  */
 export function sourceAddress(i: number): string {
   if (!Number.isInteger(i) || i < 0 || i >= MAX_CLIENTS) {

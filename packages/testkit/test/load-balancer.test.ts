@@ -5,6 +5,7 @@ import {
   createClientPool,
   freePort,
   type LoadBalancer,
+  requireTool,
   type Spawned,
   sourceAddress,
   spawnServer,
@@ -164,6 +165,13 @@ describe('startLoadBalancer (HAProxy as the ALB)', () => {
     } finally {
       await extra.proc.stop()
     }
+  })
+
+  it('says which Debian package to install when a program is missing', () => {
+    expect(requireTool('haproxy', 'haproxy')).toMatch(/haproxy$/)
+    expect(() => requireTool('testkit-no-such-program', 'some-package')).toThrow(
+      /testkit-no-such-program is not installed\. Install Debian's package: apt-get install -y some-package/,
+    )
   })
 
   it('rejects a bad slot or backend with a clear message', async () => {
