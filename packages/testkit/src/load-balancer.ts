@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -36,7 +37,7 @@ export interface LoadBalancerOptions {
   idleTimeoutMs?: number
   /**
    * HAProxy's maxconn (client connections at once). It needs about two file descriptors per
-   * connection, within the shell's `ulimit -n`.
+   * connection, within the hard `ulimit -n`: the default is lowered to fit it.
    * @default 4096
    */
   maxConnections?: number
@@ -97,6 +98,17 @@ function runtimeCommand(socketPath: string, command: string): Promise<string> {
   })
 }
 
+/** 4096, or less when the hard file-descriptor limit is too low for it (haproxy would refuse to start). */
+function defaultMaxConnections(): number {
+  try {
+    const hard = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()
+    if (hard === 'unlimited') return 4096
+    return Math.max(64, Math.min(4096, Math.floor((Number(hard) - 200) / 2)))
+  } catch {
+    return 4096
+  }
+}
+
 const BACKEND = 'api'
 const slotName = (index: number) => `s${index + 1}`
 
@@ -139,7 +151,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   const config = [
     'global',
     `  stats socket ${socketPath} mode 600 level admin`,
-    `  maxconn ${options.maxConnections ?? 4096}`,
+    `  maxconn ${options.maxConnections ?? defaultMaxConnections()}`,
     'defaults',
     '  mode http',
     '  timeout connect 2s',
