@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import mysql from 'mysql2/promise'
 import { freePort, type Spawned, spawnServer, waitFor } from './processes.js'
+import { requireTool } from './tools.js'
 
 const run = promisify(execFile)
 
@@ -26,28 +27,34 @@ function withDatabase(url: string, database: string): string {
   return u.toString()
 }
 
+/** Opens a connection to `url`, runs `work`, and always closes it. */
+export async function withConnection<T>(
+  url: string,
+  work: (conn: mysql.Connection) => Promise<T>,
+): Promise<T> {
+  const conn = await mysql.createConnection(url)
+  try {
+    return await work(conn)
+  } finally {
+    await conn.end()
+  }
+}
+
+const asAdmin = <T>(serverUrl: string, work: (conn: mysql.Connection) => Promise<T>) =>
+  withConnection(withDatabase(serverUrl, ''), work)
+
 /**
  * Creates a fresh, uniquely named database on a MariaDB server (the shared one by default),
  * so that test files running in parallel never share tables.
  */
 export async function createTestDatabase(serverUrl = sharedDatabaseUrl, label = 't'): Promise<TestDatabase> {
   const name = `${label}_${randomBytes(5).toString('hex')}`
-  const admin = await mysql.createConnection(withDatabase(serverUrl, ''))
-  try {
-    await admin.query(`CREATE DATABASE \`${name}\``)
-  } finally {
-    await admin.end()
-  }
+  await asAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE \`${name}\``))
   return {
     name,
     url: withDatabase(serverUrl, name),
     async drop() {
-      const conn = await mysql.createConnection(withDatabase(serverUrl, ''))
-      try {
-        await conn.query(`DROP DATABASE IF EXISTS \`${name}\``)
-      } finally {
-        await conn.end()
-      }
+      await asAdmin(serverUrl, (conn) => conn.query(`DROP DATABASE IF EXISTS \`${name}\``))
     },
   }
 }
@@ -73,6 +80,19 @@ export interface StartMariaDbOptions {
    * @default []
    */
   args?: string[]
+  /**
+   * The server's `server_id`; give each server of a replication topology its own.
+   * @default 1
+   */
+  serverId?: number
+  /**
+   * Writes a binary log (`--log-bin`, row format, `log_slave_updates`), as a replication
+   * primary, or a replica that may be promoted, needs. Without it the binary log is off (faster).
+   * @default false
+   */
+  logBin?: boolean
+  /** Starts with `read_only=1` (an Aurora reader; users without READ ONLY ADMIN cannot write). @default false */
+  readOnly?: boolean
 }
 
 /**
@@ -80,11 +100,13 @@ export interface StartMariaDbOptions {
  * with root and an empty password, and a `test` database.
  */
 export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<MariaDbServer> {
+  const mariadbd = requireTool('mariadbd', 'mariadb-server')
+  const installDb = requireTool('mariadb-install-db', 'mariadb-server')
   const dir = await mkdtemp(join(tmpdir(), 'testkit-mariadb-'))
   const datadir = join(dir, 'data')
   const socket = join(dir, 'mysqld.sock')
   const port = await freePort()
-  await run('mariadb-install-db', [
+  await run(installDb, [
     '--no-defaults',
     `--datadir=${datadir}`,
     '--auth-root-authentication-method=normal',
@@ -99,7 +121,11 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
     '--bind-address=127.0.0.1',
     `--pid-file=${join(dir, 'mysqld.pid')}`,
     '--user=root',
-    '--skip-log-bin',
+    `--server-id=${options.serverId ?? 1}`,
+    ...(options.logBin
+      ? [`--log-bin=${join(dir, 'binlog')}`, '--binlog-format=ROW', '--log-slave-updates=ON']
+      : ['--skip-log-bin']),
+    ...(options.readOnly ? ['--read-only=ON'] : []),
     '--innodb-buffer-pool-size=64M',
     '--innodb-log-file-size=48M',
     '--innodb-flush-log-at-trx-commit=2',
@@ -109,7 +135,7 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
     '--collation-server=utf8mb4_unicode_ci',
     ...(options.args ?? []),
   ]
-  let proc = spawnServer('/usr/sbin/mariadbd', args)
+  let proc = spawnServer(mariadbd, args)
   const url = `mysql://root@127.0.0.1:${port}/test`
   const ready = async () => {
     await waitFor(
@@ -144,12 +170,83 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
     },
     async restart() {
       await proc.kill()
-      proc = spawnServer('/usr/sbin/mariadbd', args)
+      proc = spawnServer(mariadbd, args)
       await ready()
     },
     async stop() {
       await proc.stop(15_000)
       await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/** A MariaDB user made for a test, whose password can be rotated. */
+export interface DbUser {
+  readonly user: string
+  /** The current password (changes with `rotate`). */
+  readonly password: string
+  /** mysql://user:password@host:port/database with the current password. */
+  readonly url: string
+  /**
+   * Changes the password (ALTER USER … IDENTIFIED BY), as a Secrets Manager rotation does, and
+   * returns the new one. Connections already open stay open; new ones need the new password.
+   */
+  rotate(newPassword?: string): Promise<string>
+  /** Drops the user. */
+  drop(): Promise<void>
+}
+
+/** Options of `createDbUser`. */
+export interface CreateDbUserOptions {
+  /** Database the user may use (all privileges on it, none global: no SUPER, no READ ONLY ADMIN). */
+  database: string
+  /** An admin URL of the server (root). @default sharedDatabaseUrl */
+  serverUrl?: string
+  /** @default 'app_' + random hex, so engineers sharing a server never collide */
+  user?: string
+  /** @default random hex */
+  password?: string
+}
+
+const randomPassword = () => randomBytes(12).toString('hex')
+
+/**
+ * Creates a non-admin user `user`@'%' with the privileges an application has (Aurora's app
+ * user): everything on one database and nothing global, so `read_only=1` applies to it (MySQL
+ * error 1290 on writes) while it does not apply to root. For the credential-rotation tests.
+ */
+export async function createDbUser(options: CreateDbUserOptions): Promise<DbUser> {
+  const serverUrl = options.serverUrl ?? sharedDatabaseUrl
+  const user = options.user ?? `app_${randomBytes(4).toString('hex')}`
+  let password = options.password ?? randomPassword()
+  if (!/^\w+$/.test(user) || !/^\w+$/.test(options.database)) {
+    throw new Error('createDbUser: user and database must be word characters')
+  }
+  await asAdmin(serverUrl, async (conn) => {
+    await conn.query(`CREATE USER ?@'%' IDENTIFIED BY ?`, [user, password])
+    await conn.query(`GRANT ALL PRIVILEGES ON \`${options.database}\`.* TO ?@'%'`, [user])
+  })
+  const urlFor = () => {
+    const u = new URL(withDatabase(serverUrl, options.database))
+    u.username = user
+    u.password = password
+    return u.toString()
+  }
+  return {
+    user,
+    get password() {
+      return password
+    },
+    get url() {
+      return urlFor()
+    },
+    async rotate(next = randomPassword()) {
+      await asAdmin(serverUrl, (conn) => conn.query(`ALTER USER ?@'%' IDENTIFIED BY ?`, [user, next]))
+      password = next
+      return next
+    },
+    async drop() {
+      await asAdmin(serverUrl, (conn) => conn.query(`DROP USER IF EXISTS ?@'%'`, [user]))
     },
   }
 }

@@ -75,9 +75,15 @@ export function spawnServer(command: string, args: string[], options: SpawnOptio
     if (child.exitCode !== null || child.signalCode !== null) resolve()
     else child.once('exit', () => resolve())
   })
-  exited.then(() => live.delete(child))
+  let done = false
+  exited.then(() => {
+    done = true
+    live.delete(child)
+  })
   const pid = child.pid
   const signal = (sig: NodeJS.Signals) => {
+    // Never signal a pid that has exited: the kernel may have handed it to another process.
+    if (done || child.exitCode !== null || child.signalCode !== null) return
     try {
       process.kill(pid, sig)
     } catch {
@@ -119,4 +125,34 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, intervalMs))
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError })
+}
+
+/**
+ * Waits until a server process `proc` is ready (`check` polled as by `waitFor`), failing at once
+ * if the process exits first instead of polling until the time-out. On failure the process is
+ * killed and the error carries its output.
+ */
+export async function waitForProcess(
+  proc: Spawned,
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+  intervalMs = 50,
+): Promise<void> {
+  let onExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {}
+  const exited = new Promise<never>((_, reject) => {
+    onExit = (code, signal) => reject(new Error(`${what} exited during start-up (${signal ?? code})`))
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+      onExit(proc.child.exitCode, proc.child.signalCode)
+    } else proc.child.once('exit', onExit)
+  })
+  exited.catch(() => undefined)
+  try {
+    await Promise.race([exited, waitFor(what, check, timeoutMs, intervalMs)])
+  } catch (error) {
+    await proc.kill()
+    throw new Error(`${(error as Error).message}\n${proc.output()}`, { cause: error })
+  } finally {
+    proc.child.off('exit', onExit)
+  }
 }

@@ -15,9 +15,11 @@ export interface DelayProxy {
   setDelay(ms: number): void
   /**
    * Sends new connections to `port`. Existing connections are cut (as a failover does), so
-   * clients reconnect and land on the new target.
+   * clients reconnect and land on the new target. With `keepConnections`, they stay on the old
+   * server instead, as with a DNS endpoint that moved (an Aurora cluster endpoint after a
+   * failover): pooled connections keep talking to the old writer until they are recycled.
    */
-  retarget(port: number): void
+  retarget(port: number, options?: { keepConnections?: boolean }): void
   /** Destroys every open connection (clients see ECONNRESET). */
   dropConnections(): void
   /** Stops listening and closes every connection. */
@@ -100,9 +102,11 @@ export async function startDelayProxy(options: DelayProxyOptions): Promise<Delay
       if (ms < 0) throw new Error(`setDelay: ms must be >= 0, got ${ms}`)
       delayMs = ms
     },
-    retarget(port) {
+    retarget(port, retargetOptions = {}) {
+      if (!Number.isInteger(port) || port <= 0)
+        throw new Error(`retarget: port must be a port number, got ${port}`)
       targetPort = port
-      dropConnections()
+      if (!retargetOptions.keepConnections) dropConnections()
     },
     dropConnections,
     async close() {

@@ -1,0 +1,282 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createConnection } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort, type Spawned, spawnServer, waitFor, waitForProcess } from './processes.js'
+import { requireTool } from './tools.js'
+
+/** A backend: `'127.0.0.1:8080'`, `'http://127.0.0.1:8080'` or `{ host, port }`. */
+export type BackendAddress = string | { host?: string; port: number }
+
+/** The health of one backend slot, as HAProxy's stats show it. */
+export interface BackendStatus {
+  /** Slot index, 0-based (the order of `backends`). */
+  readonly index: number
+  /** `host:port`, or null for an empty slot. */
+  readonly address: string | null
+  /** 'UP' (in rotation), 'DOWN' (health check failing), 'MAINT' (disabled or empty), or a transition. */
+  readonly status: string
+}
+
+/** Options of `startLoadBalancer`. */
+export interface LoadBalancerOptions {
+  /** The backends at start, in slot order (round-robin over the healthy ones). */
+  backends: BackendAddress[]
+  /** Path of the HTTP health check; a backend answering anything but 200 is taken out. @default '/api/health' */
+  healthPath?: string
+  /** Interval between two health checks of a backend. @default 500 */
+  healthIntervalMs?: number
+  /** Consecutive failed checks that take a backend out (ALB: UnhealthyThresholdCount). @default 2 */
+  unhealthyThreshold?: number
+  /** Consecutive good checks that bring it back (ALB: HealthyThresholdCount). @default 2 */
+  healthyThreshold?: number
+  /** How many backend slots exist, so that `setBackends` can grow the set at run time. @default max(8, backends.length) */
+  maxBackends?: number
+  /** Idle timeout of client and backend connections (ALB's default idle timeout is 60 s). @default 60_000 */
+  idleTimeoutMs?: number
+  /**
+   * HAProxy's maxconn (client connections at once). It needs about two file descriptors per
+   * connection, within the hard `ulimit -n`: the default is lowered to fit it.
+   * @default 4096
+   */
+  maxConnections?: number
+  /** Port to listen on (127.0.0.1). @default a free port */
+  port?: number
+}
+
+/** A running HAProxy playing the ALB. */
+export interface LoadBalancer {
+  /** `http://127.0.0.1:PORT`, what clients call. */
+  readonly url: string
+  readonly port: number
+  /** HAProxy's process id. */
+  readonly pid: number
+  readonly process: Spawned
+  /**
+   * Replaces the backend set at run time (slot i gets `backends[i]`; slots past the list are
+   * emptied). A new or moved backend enters rotation only after it passes its health checks,
+   * as a new target does in an ALB target group.
+   */
+  setBackends(backends: BackendAddress[]): Promise<void>
+  /** Puts slot `index` in maintenance (deregisters the target): no new request goes there. */
+  disable(index: number): Promise<void>
+  /** Takes slot `index` out of maintenance; it serves again once its health checks pass. */
+  enable(index: number): Promise<void>
+  /** Every slot that holds a backend, with its health. */
+  status(): Promise<BackendStatus[]>
+  /** Waits until slot `index` has `status` ('UP', 'DOWN', 'MAINT'). */
+  waitForStatus(index: number, status: string, timeoutMs?: number): Promise<void>
+  /** Sends one command to HAProxy's runtime API (stats socket, admin level) and returns its answer. */
+  runtime(command: string): Promise<string>
+  /** Stops HAProxy (by pid) and deletes its configuration folder. */
+  stop(): Promise<void>
+}
+
+function parseBackend(backend: BackendAddress): { host: string; port: number } {
+  if (typeof backend !== 'string') return { host: backend.host ?? '127.0.0.1', port: backend.port }
+  const url = new URL(backend.includes('://') ? backend : `tcp://${backend}`)
+  const port = Number(url.port)
+  if (!url.hostname || !Number.isInteger(port) || port <= 0) {
+    throw new Error(`startLoadBalancer: backend must be host:port, got ${JSON.stringify(backend)}`)
+  }
+  return { host: url.hostname, port }
+}
+
+/** One request/answer over HAProxy's stats socket (it closes the connection after answering). */
+function runtimeCommand(socketPath: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath)
+    let answer = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      answer += chunk
+    })
+    socket.on('error', reject)
+    socket.on('close', () => resolve(answer))
+    socket.end(`${command}\n`)
+  })
+}
+
+/** 4096, or less when the hard file-descriptor limit is too low for it (haproxy would refuse to start). */
+function defaultMaxConnections(): number {
+  try {
+    const hard = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim()
+    if (hard === 'unlimited') return 4096
+    return Math.max(64, Math.min(4096, Math.floor((Number(hard) - 200) / 2)))
+  } catch {
+    return 4096
+  }
+}
+
+const BACKEND = 'api'
+const slotName = (index: number) => `s${index + 1}`
+
+/**
+ * Starts HAProxy in front of HTTP backends, standing in for the production ALB: round-robin
+ * over healthy backends, `X-Forwarded-For` appended like an ALB does (the client address
+ * added to any incoming list), `X-Forwarded-Proto`/`-Port`, HTTP/1.1 keep-alive to the
+ * backends, and an HTTP health check that takes a dead backend out of rotation. Unlike an ALB
+ * it answers 503 when every backend is down (an ALB then "fails open"), and it never retries a
+ * request on another backend (nor does an ALB). The backend set changes at run time through
+ * HAProxy's runtime API, without a reload, so the fault suite can kill, restart and replace
+ * API instances. Needs Debian's `haproxy` package.
+ */
+export async function startLoadBalancer(options: LoadBalancerOptions): Promise<LoadBalancer> {
+  const haproxy = requireTool('haproxy', 'haproxy')
+  const initial = options.backends.map(parseBackend)
+  const maxBackends = options.maxBackends ?? Math.max(8, initial.length)
+  if (initial.length > maxBackends) {
+    throw new Error(`startLoadBalancer: ${initial.length} backends but maxBackends is ${maxBackends}`)
+  }
+  const healthPath = options.healthPath ?? '/api/health'
+  if (!healthPath.startsWith('/') || /\s/.test(healthPath)) {
+    throw new Error(`startLoadBalancer: healthPath must be a path like /api/health, got ${healthPath}`)
+  }
+  const inter = options.healthIntervalMs ?? 500
+  const fall = options.unhealthyThreshold ?? 2
+  const rise = options.healthyThreshold ?? 2
+  const idle = options.idleTimeoutMs ?? 60_000
+  const port = options.port ?? (await freePort())
+  const dir = await mkdtemp(join(tmpdir(), 'testkit-haproxy-'))
+  const socketPath = join(dir, 'admin.sock')
+
+  const servers = Array.from({ length: maxBackends }, (_, i) => {
+    const backend = initial[i]
+    // Empty slots start in maintenance at a placeholder address; setBackends fills them.
+    return backend
+      ? `  server ${slotName(i)} ${backend.host}:${backend.port} check`
+      : `  server ${slotName(i)} 127.0.0.1:1 check disabled`
+  })
+  const config = [
+    'global',
+    `  stats socket ${socketPath} mode 600 level admin`,
+    `  maxconn ${options.maxConnections ?? defaultMaxConnections()}`,
+    'defaults',
+    '  mode http',
+    '  timeout connect 2s',
+    `  timeout client ${idle}ms`,
+    `  timeout server ${idle}ms`,
+    `  timeout http-keep-alive ${idle}ms`,
+    '  timeout http-request 30s',
+    '  retries 1',
+    'frontend alb',
+    `  bind 127.0.0.1:${port}`,
+    // Like an ALB: append the peer's address to an incoming X-Forwarded-For, else start the list.
+    '  http-request set-header X-Forwarded-For "%[req.fhdr(X-Forwarded-For)], %[src]" if { req.fhdr(X-Forwarded-For) -m found }',
+    '  http-request set-header X-Forwarded-For %[src] unless { req.fhdr(X-Forwarded-For) -m found }',
+    '  http-request set-header X-Forwarded-Proto http',
+    `  http-request set-header X-Forwarded-Port ${port}`,
+    `  default_backend ${BACKEND}`,
+    `backend ${BACKEND}`,
+    '  balance roundrobin',
+    `  option httpchk GET ${healthPath}`,
+    '  http-check expect status 200',
+    `  default-server inter ${inter}ms fastinter ${inter}ms downinter ${inter}ms fall ${fall} rise ${rise}`,
+    ...servers,
+    '',
+  ].join('\n')
+  const configPath = join(dir, 'haproxy.cfg')
+  await writeFile(configPath, config)
+
+  const proc = spawnServer(haproxy, ['-db', '-f', configPath])
+  const runtime = (command: string) => runtimeCommand(socketPath, command)
+  try {
+    // A bad configuration makes haproxy exit at once: that fails here with its message.
+    await waitForProcess(proc, `haproxy on port ${port}`, async () =>
+      (await runtime('show info')).includes('Pid:'),
+    )
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true })
+    throw new Error(`startLoadBalancer: ${(error as Error).message}`)
+  }
+
+  const checkIndex = (index: number) => {
+    if (!Number.isInteger(index) || index < 0 || index >= maxBackends) {
+      throw new Error(`load balancer: slot ${index} does not exist (maxBackends ${maxBackends})`)
+    }
+  }
+  // Errors from the runtime API come back as text; an empty answer means success.
+  const command = async (line: string) => {
+    const answer = (await runtime(line)).trim()
+    if (answer && !/^(IP changed|no need to change|port changed)/i.test(answer)) {
+      throw new Error(`haproxy runtime API: '${line}' answered: ${answer}`)
+    }
+  }
+  const addresses: (string | null)[] = Array.from({ length: maxBackends }, (_, i) =>
+    initial[i] ? `${initial[i].host}:${initial[i].port}` : null,
+  )
+
+  const status = async (): Promise<BackendStatus[]> => {
+    const csv = (await runtime('show stat')).trim().split('\n')
+    const header = (csv[0] ?? '').replace(/^# /, '').split(',')
+    const name = header.indexOf('svname')
+    const proxy = header.indexOf('pxname')
+    const state = header.indexOf('status')
+    const rows = new Map<string, string>()
+    for (const line of csv.slice(1)) {
+      const cells = line.split(',')
+      if (cells[proxy] === BACKEND) rows.set(cells[name] ?? '', cells[state] ?? '')
+    }
+    return addresses.flatMap((address, index) =>
+      address === null ? [] : [{ index, address, status: rows.get(slotName(index)) ?? 'UNKNOWN' }],
+    )
+  }
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    pid: proc.pid,
+    process: proc,
+    async setBackends(backends) {
+      const parsed = backends.map(parseBackend)
+      if (parsed.length > maxBackends) {
+        throw new Error(`setBackends: ${parsed.length} backends but maxBackends is ${maxBackends}`)
+      }
+      for (let i = 0; i < maxBackends; i++) {
+        const slot = `${BACKEND}/${slotName(i)}`
+        const next = parsed[i]
+        const address = next ? `${next.host}:${next.port}` : null
+        if (address === addresses[i]) continue
+        if (next) {
+          // Out of rotation while it moves; back in through the health checks (rise).
+          await command(`disable server ${slot}`)
+          await command(`set server ${slot} addr ${next.host} port ${next.port}`)
+          await command(`enable server ${slot}`)
+        } else {
+          await command(`disable server ${slot}`)
+        }
+        addresses[i] = address
+      }
+    },
+    async disable(index) {
+      checkIndex(index)
+      await command(`disable server ${BACKEND}/${slotName(index)}`)
+    },
+    async enable(index) {
+      checkIndex(index)
+      if (addresses[index] === null) throw new Error(`load balancer: slot ${index} is empty`)
+      await command(`enable server ${BACKEND}/${slotName(index)}`)
+    },
+    status,
+    async waitForStatus(index, wanted, timeoutMs = 15_000) {
+      let last = ''
+      await waitFor(
+        `load balancer slot ${index} to be ${wanted}`,
+        async () => {
+          last = (await status()).find((s) => s.index === index)?.status ?? 'none'
+          return last.startsWith(wanted)
+        },
+        timeoutMs,
+        50,
+      ).catch((error) => {
+        throw new Error(`${(error as Error).message} (last status: ${last})`)
+      })
+    },
+    runtime,
+    async stop() {
+      await proc.stop(3000)
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
