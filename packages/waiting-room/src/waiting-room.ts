@@ -14,7 +14,7 @@ import {
   resolveOptions,
   type WaitingRoomOptions,
 } from './options.js'
-import { createShuffler, drawShuffleKeys } from './shuffle.js'
+import { createShuffler, drawShuffleKeys, type Shuffler } from './shuffle.js'
 import type { EventState, TickResult } from './store.js'
 import { type AdmissionClaims, type QueueClaims, TokenSigner } from './tokens.js'
 
@@ -147,6 +147,9 @@ export interface WaitingRoom extends EventEmitter<WaitingRoomEvents> {
   close(): Promise<void>
 }
 
+/** One shuffler per state snapshot, shared by every poll answered from it. */
+const shufflers = new WeakMap<EventState, Shuffler>()
+
 interface Cached {
   at: number
   value: EventState | null
@@ -221,7 +224,12 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
       if (state.soldOut) return { ...base, status: 'sold_out' }
       return { ...base, status: 'pre_queue', startsAt: state.startsAt, queueLength: state.joined }
     }
-    const ticket = createShuffler(state.preCount, state.shuffleKeys).ticket(q.index)
+    let shuffler = shufflers.get(state)
+    if (!shuffler) {
+      shuffler = createShuffler(state.preCount, state.shuffleKeys)
+      shufflers.set(state, shuffler)
+    }
+    const ticket = shuffler.ticket(q.index)
     if (ticket >= state.served) {
       if (state.soldOut) return { ...base, status: 'sold_out' }
       const position = ticket - state.served + 1
