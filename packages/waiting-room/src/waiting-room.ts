@@ -180,12 +180,12 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
   async openEvent(eventId: string, options: EventOptions = {}) {
     this.#open()
     await this.#o.store.openEvent(id('eventId', eventId), eventSettings(options, this.#o.admission))
-    this.#cache.delete(eventId)
+    this.#invalidate(eventId)
   }
 
   async deleteEvent(eventId: string) {
     await this.#o.store.deleteEvent(id('eventId', eventId))
-    this.#cache.delete(eventId)
+    this.#invalidate(eventId)
   }
 
   async join(eventId: string, visitorId: string): Promise<JoinResponse> {
@@ -329,8 +329,11 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     }
     const r = await this.#o.store.tick(eventId, { remaining, shuffleKeys: drawShuffleKeys() })
     if (!r) return null
+    // This instance knows its cached state is behind: its next poll reads the store again.
     const cached = this.#cache.get(eventId)
-    if (r.soldOut && cached && !cached.value?.soldOut) this.#cache.delete(eventId)
+    if (cached && (cached.value?.served !== r.served || cached.value?.soldOut !== r.soldOut)) {
+      this.#invalidate(eventId)
+    }
     if (r.soldOut) this.#sawSoldOut(eventId)
     if (this.listenerCount('tick') > 0) {
       this.emit('tick', {
@@ -378,12 +381,12 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
       throw new InvalidArgumentError(`remaining must be a number or null, got ${String(remaining)}`)
     }
     if (!(await this.#o.store.adjust(eventId, { remaining }))) throw new EventNotFoundError(eventId)
-    this.#cache.delete(eventId)
+    this.#invalidate(eventId)
   }
 
   async markSoldOut(eventId: string) {
     if (!(await this.#o.store.adjust(eventId, { soldOut: true }))) throw new EventNotFoundError(eventId)
-    this.#cache.delete(eventId)
+    this.#invalidate(eventId)
   }
 
   async reportHealth(sample: HealthSample, eventIds?: string[]) {
@@ -398,7 +401,7 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     await Promise.all(
       ids.map((e) => this.#o.store.adjust(e, { healthFactor: factor, ttlMs: h.ttlSeconds * 1000 })),
     )
-    for (const e of ids) this.#cache.delete(e)
+    for (const e of ids) this.#invalidate(e)
     return factor
   }
 
@@ -420,6 +423,12 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     this.#cache.set(eventId, { at: now, value, samples, soldOutSeen: current?.soldOutSeen ?? false })
     if (value?.soldOut) this.#sawSoldOut(eventId)
     return value
+  }
+
+  /** The next `state` reads the store; the rate samples are kept. */
+  #invalidate(eventId: string) {
+    const cached = this.#cache.get(eventId)
+    if (cached) cached.at = -Infinity
   }
 
   /** Admissions per minute over this instance's last minute of state reads; 0 if under 5 s of data. */
