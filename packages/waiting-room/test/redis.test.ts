@@ -1,4 +1,5 @@
 import { redisTopologies, uniquePrefix } from '@ticketing/testkit'
+import type { Redis } from 'ioredis'
 import { createRedisQueueStore } from '../src/index.js'
 import { registerWaitingRoomContractSuite } from './contract-suite.js'
 
@@ -13,8 +14,10 @@ for (const spec of redisTopologies(['single', 'cluster'])) {
       store: createRedisQueueStore({ redis, prefix }),
       async teardown() {
         if (topo.kind === 'single') {
-          const keys = await (redis as import('ioredis').Redis).keys(`{${prefix}*`)
-          if (keys.length > 0) await Promise.all(keys.map((k) => redis.del(k)))
+          // The shared node: delete this run's keys only (SCAN, never KEYS or FLUSHALL).
+          for await (const keys of (redis as Redis).scanStream({ match: `{${prefix}*`, count: 1000 })) {
+            for (const key of keys as string[]) await redis.del(key)
+          }
         }
         await topo.teardown()
       },
