@@ -130,10 +130,11 @@ export function createMemoryQueueStore(): QueueStore {
       const e = events.get(eventId)
       const index = e?.visitors.get(visitorId)
       if (!e || index === undefined) return false
-      e.visitors.delete(visitorId)
       const ticket = ticketOf(e, index)
+      if (ticket !== null && ticket < e.served && e.turns.get(ticket) === 'c') return false
+      e.visitors.delete(visitorId)
       if (ticket !== null && ticket < e.served) {
-        if (e.turns.get(ticket) !== 'c' && e.active.delete(ticket)) e.turns.set(ticket, 'x')
+        if (e.active.delete(ticket)) e.turns.set(ticket, 'x')
       } else {
         e.left.add(index)
       }

@@ -147,7 +147,8 @@ return {-2}`,
 
 /**
  * ARGV[1] visitorId. Waiting: the index goes into the left set (TICK skips it). Admitted: the
- * turn is given up and its slot frees. Reply 1 left; 0 the visitor had no place.
+ * turn is given up and its slot frees. Reply 1 left; 0 the visitor had no place, or bought (a
+ * completed turn stays, so leaving and joining again cannot buy a second turn).
  */
 export const LEAVE = script(
   'LEAVE',
@@ -156,14 +157,15 @@ export const LEAVE = script(
   `
 local index = redis.call('HGET', KEYS[2], ARGV[1])
 if not index then return 0 end
-redis.call('HDEL', KEYS[2], ARGV[1])
 local ticket, served = ticket_of(index)
 if ticket and ticket < served then
-  if redis.call('HGET', KEYS[5], ticket) ~= 'c' and redis.call('ZREM', KEYS[4], ticket) == 1 then
-    redis.call('HSET', KEYS[5], ticket, 'x')
-  end
+  -- A visitor who bought keeps their place, so that leaving cannot buy them a second turn.
+  if redis.call('HGET', KEYS[5], ticket) == 'c' then return 0 end
+  redis.call('HDEL', KEYS[2], ARGV[1])
+  if redis.call('ZREM', KEYS[4], ticket) == 1 then redis.call('HSET', KEYS[5], ticket, 'x') end
   return 1
 end
+redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], index)
 return 1`,
 )

@@ -120,7 +120,7 @@ export interface WaitingRoom extends EventEmitter<WaitingRoomEvents> {
     queueTicket: string | undefined,
     expected?: { visitorId?: string; eventId?: string },
   ): Promise<WaiterStatus>
-  /** Gives up the place, or the held turn (its slot frees). False when there was none. */
+  /** Gives up the place, or the held turn (its slot frees). False when there was none, or it was used. */
   leave(queueTicket: string): Promise<boolean>
   /** For the protected route: checks the admission token alone (no I/O). Throws E_TOKEN_*. */
   verify(token: string | undefined, expected: { eventId: string; visitorId: string }): AdmissionClaims
@@ -240,7 +240,8 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
         ...base,
         status: 'waiting',
         position,
-        estimatedWaitSeconds: perMinute > 0 ? Math.ceil((position * 60) / perMinute) : null,
+        estimatedWaitSeconds:
+          state.healthFactor > 0 && perMinute > 0 ? Math.ceil((position * 60) / perMinute) : null,
         paused: state.healthFactor === 0,
         inventoryHeld,
       }

@@ -144,6 +144,9 @@ export function registerWaitingRoomContractSuite(name: string, factory: () => Pr
       })
       expect(await r.poll(joins[0]!.queueTicket)).toMatchObject({ status: 'completed' })
       expect(await r.join(eventId, 'v0')).toMatchObject({ created: false, status: 'completed' })
+      // Leaving after buying does not free a second place: one turn per buyer.
+      expect(await r.leave(joins[0]!.queueTicket)).toBe(false)
+      expect(await r.join(eventId, 'v0')).toMatchObject({ created: false, status: 'completed' })
       expect((await r.tick(eventId))!.admitted).toBe(1)
       expect(await r.poll(joins[3]!.queueTicket)).toMatchObject({ status: 'admitted' })
       expect(await r.poll(joins[4]!.queueTicket)).toMatchObject({ status: 'waiting', position: 1 })
