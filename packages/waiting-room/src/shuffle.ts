@@ -41,13 +41,21 @@ export function createShuffler(preCount: number, keyString: string): Shuffler {
   const enc = (x: number) => {
     let l = Math.floor(x / m)
     let r = x % m
-    for (const k of keys) [l, r] = [r, (l + f(r, k)) % m]
+    for (const k of keys) {
+      const next = (l + f(r, k)) % m
+      l = r
+      r = next
+    }
     return l * m + r
   }
   const dec = (y: number) => {
     let l = Math.floor(y / m)
     let r = y % m
-    for (let i = keys.length - 1; i >= 0; i--) [l, r] = [mod(r - f(l, keys[i]!), m), l]
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const previous = mod(r - f(l, keys[i]!), m)
+      r = l
+      l = previous
+    }
     return l * m + r
   }
   const walk = (start: number, step: (n: number) => number) => {
