@@ -13,6 +13,8 @@ const EnvSchema = Type.Object({
   ),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^mysql://' })),
   DATABASE_READER_URL: Type.Optional(Type.String({ pattern: '^mysql://' })),
+  DATABASE_SECRET_ID: Type.Optional(Type.String({ minLength: 1 })),
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: Type.Optional(Type.String({ pattern: '^https?://' })),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_CLUSTER_NODES: Type.Optional(Type.String({ pattern: '^[^,:]+:\\d+(,[^,:]+:\\d+)*$' })),
   REDIS_QUORUM_NODES: Type.Optional(Type.String({ minLength: 1 })),
@@ -54,7 +56,16 @@ export interface Config {
   port: number
   host: string
   logLevel: string
-  database?: { url: string; readerUrl?: string; poolSize: number }
+  database?: {
+    url: string
+    readerUrl?: string
+    poolSize: number
+    /**
+     * DATABASE_SECRET_ID: the database user and password come from this Secrets Manager secret
+     * (read at connect time, again when MySQL refuses them), not from the URLs.
+     */
+    secret?: { id: string; region: string; endpoint?: string }
+  }
   redis?: {
     url?: string
     clusterNodes?: Array<{ host: string; port: number }>
@@ -190,7 +201,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST ?? '0.0.0.0',
     logLevel: e.LOG_LEVEL ?? 'info',
     database: hasDb
-      ? { url: e.DATABASE_URL!, readerUrl: e.DATABASE_READER_URL, poolSize: e.DB_POOL_SIZE ?? 20 }
+      ? {
+          url: e.DATABASE_URL!,
+          readerUrl: e.DATABASE_READER_URL,
+          poolSize: e.DB_POOL_SIZE ?? 20,
+          secret: databaseSecret(e),
+        }
       : undefined,
     redis: hasRedis
       ? {
@@ -255,6 +271,12 @@ function parseQuorumNodes(value: string | undefined, hasRedis: boolean): string[
     throw new ConfigError('REDIS_QUORUM_NODES lists the same node twice: the nodes must be independent')
   }
   return urls
+}
+
+function databaseSecret(e: Env) {
+  if (!e.DATABASE_SECRET_ID) return undefined
+  if (!e.AWS_REGION) throw new ConfigError('DATABASE_SECRET_ID needs AWS_REGION (where the secret is)')
+  return { id: e.DATABASE_SECRET_ID, region: e.AWS_REGION, endpoint: e.AWS_ENDPOINT_URL_SECRETS_MANAGER }
 }
 
 /** TRUST_PROXY: `true`/`false`, a hop count, or comma-separated addresses and CIDRs. */

@@ -107,6 +107,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_LOCK_DEADLOCK',
   'ER_SERVER_SHUTDOWN',
   'ER_QUERY_INTERRUPTED',
+  // A writer that turned read-only (failover) past the pool's retries.
+  'ER_OPTION_PREVENTS_STATEMENT',
+  'ER_READ_ONLY_MODE',
   'POOL_CLOSED',
   // seat-lock
   'E_QUORUM_FAILED',

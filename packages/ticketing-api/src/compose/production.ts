@@ -1,11 +1,13 @@
 // Production: migrations at start-up, the client plugins (mysql2 pools, ioredis clients), and
 // every port over them — one SeatLock, one InventoryCache, one set of clients — then the
 // features and the reconciler. This file says what runs in production.
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager'
 import { createInventoryCache } from '@ticketing/inventory-cache'
 import { createSeatLock } from '@ticketing/seat-lock'
 import type { FastifyInstance } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
+import { secretsManagerCredentials, withCredentials } from '../infra/credentials.js'
 import { createMetrics, type Metrics } from '../infra/metrics/index.js'
 import { runMigrations } from '../infra/migrations.js'
 import { mysqlPlugin } from '../infra/mysql.js'
@@ -34,8 +36,9 @@ export async function composeProduction(
   const db = config.database!
   const redisConfig = config.redis!
   const prefix = redisConfig.keyPrefix
-  await runMigrations(db.url, app.log)
-  await app.register(mysqlPlugin, db)
+  const credentials = db.secret && databaseCredentials(app, db.secret)
+  await runMigrations(withCredentials(db.url, await credentials?.get()), app.log)
+  await app.register(mysqlPlugin, { ...db, credentials })
   await app.register(redisPlugin, { redis: redisConfig })
   const { client, subscriber, quorum } = app.redis
   const { writer, reader } = app.mysql
@@ -126,6 +129,16 @@ export async function composeProduction(
       return { database, redis: redis && quorumUp }
     },
   }
+}
+
+/** The database user's rotating password, from Secrets Manager (DATABASE_SECRET_ID). */
+function databaseCredentials(
+  app: FastifyInstance,
+  secret: { id: string; region: string; endpoint?: string },
+) {
+  const client = new SecretsManagerClient({ region: secret.region, endpoint: secret.endpoint })
+  app.addHook('onClose', async () => client.destroy())
+  return secretsManagerCredentials({ client, secretId: secret.id })
 }
 
 /** CacheHitRatio is a Percent metric: the average of 100 per hit and 0 per miss. */

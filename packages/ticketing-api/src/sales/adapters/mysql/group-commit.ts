@@ -1,5 +1,5 @@
 import mysql, { type Pool, type RowDataPacket } from 'mysql2/promise'
-import { isRetryable, useReadCommitted } from '../../../infra/transaction.js'
+import { useReadCommitted, withConnection } from '../../../infra/transaction.js'
 import { decideBatch, limitedBuyers } from '../../allocate.js'
 import type { CommitOutcome, PendingReservation } from '../../model.js'
 import { type EventRow, SELECT_EVENT_FOR_UPDATE_SQL, TAKE_SEATS_SQL, toEvent } from './events.js'
@@ -26,7 +26,8 @@ const { format } = mysql
  * Between the two, the batch is decided in memory against the locked row (decideBatch). A
  * statement that fails stops the rest of its query, so a failing write never reaches COMMIT
  * (TAKE_SEATS_SQL below zero is such an error). Lock order is the same as every other writer:
- * the event row, then the key rows.
+ * the event row, then the key rows. A deadlock, or a connection left on a writer that turned
+ * read-only (failover), runs the batch again on another connection (withConnection).
  */
 export async function commitBatch(
   pool: Pool,
@@ -34,8 +35,7 @@ export async function commitBatch(
   batch: PendingReservation[],
   beforeCommit?: Promise<unknown>,
 ): Promise<CommitOutcome[]> {
-  for (let attempt = 0; ; attempt++) {
-    const conn = await pool.getConnection()
+  return withConnection(pool, async (conn) => {
     let open = false
     try {
       await useReadCommitted(conn)
@@ -77,12 +77,9 @@ export async function commitBatch(
       return decision.outcomes
     } catch (error) {
       if (open) await conn.query('ROLLBACK').catch(() => {})
-      if (attempt < 3 && isRetryable(error)) continue
       throw error
-    } finally {
-      conn.release()
     }
-  }
+  })
 }
 
 /** One multi-statement query text from the statements that apply. */
