@@ -6,7 +6,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startMariaDb } from '@ticketing/testkit'
+import { startMariaDb, startRedis } from '@ticketing/testkit'
+import mysql from 'mysql2/promise'
 import { audit } from './audit.js'
 import {
   type RunningContender,
@@ -17,6 +18,7 @@ import {
 } from './contenders.js'
 import { cpuMeter } from './cpu.js'
 import { type BuyersResult, hammer, requestJson, runBuyers } from './load.js'
+import { calibrate, NETWORKS, type NetworkModel, openLink } from './network.js'
 import { merge, QueryLog, type StatementCounts, split } from './query-log.js'
 import { round, Samples, type SeriesPoint, type Summary, series, summarize } from './stats.js'
 
@@ -55,6 +57,8 @@ export interface OnSaleOptions {
   workers: number
   /** Which contenders to run. @default ['seedDesign', 'ours'] */
   contenders: Array<'seedDesign' | 'ours'>
+  /** What lies between the contenders and MySQL / Redis (network.ts). @default NETWORKS.loopback */
+  network: NetworkModel
   log: (line: string) => void
   /** Progress line (overwritten in place on a TTY). */
   progress: (line: string) => void
@@ -75,6 +79,7 @@ export const DEFAULTS: Omit<OnSaleOptions, 'log' | 'progress'> = {
   bucketMs: 1_000,
   workers: 1,
   contenders: ['seedDesign', 'ours'],
+  network: NETWORKS.loopback,
 }
 
 export interface CeilingResult {
@@ -166,8 +171,16 @@ export interface PendingResult {
   reason: string
 }
 
+/** The network model of a run, with what it really added (calibrate() in network.ts). */
+export interface NetworkRecord extends NetworkModel {
+  /** innodb_flush_log_at_trx_commit as the dedicated mariadbd reports it. */
+  flushLogAtTrxCommitSeen: number
+  measured: Awaited<ReturnType<typeof calibrate>> | null
+}
+
 export interface ConnectionRun {
   connections: number
+  network: NetworkRecord
   ceiling: CeilingResult
   seedDesign?: ContenderResult | PendingResult
   ours?: ContenderResult | PendingResult
@@ -505,23 +518,30 @@ export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]
   // --no-defaults, whose latin1 default breaks foreign keys between tables created without an
   // explicit charset and utf8mb4 ones (the API's migration 0002 hits exactly that).
   const mariadb = await startMariaDb({
-    args: ['--character-set-server=utf8mb4', '--collation-server=utf8mb4_general_ci'],
+    args: [
+      '--character-set-server=utf8mb4',
+      '--collation-server=utf8mb4_general_ci',
+      // After testkit's own setting (2): the last one given wins.
+      `--innodb-flush-log-at-trx-commit=${o.network.flushLogAtTrxCommit}`,
+    ],
   })
   const queryLog = await QueryLog.open(mariadb.url)
   const runs: ConnectionRun[] = []
   try {
+    const network = await describeNetwork(o.network, mariadb.url, mariadb.port)
+    o.log(`network ${network.name}: ${JSON.stringify({ ...network, name: undefined })}`)
     for (const connections of o.connections) {
       o.log(`— ${connections} connections —`)
       const ceiling = await measureCeiling(connections, o)
       o.log(`ceiling: ${ceiling.rps} req/s, p99 ${ceiling.p99Ms} ms`)
-      const run: ConnectionRun = { connections, ceiling }
+      const run: ConnectionRun = { connections, network, ceiling }
       for (const name of o.contenders) {
         let contender: RunningContender
         try {
           contender =
             name === 'seedDesign'
-              ? await startSeedDesign(mariadb.url, o.workers)
-              : await startOurs(mariadb.url, o.workers)
+              ? await startSeedDesign(mariadb.url, o.workers, o.network)
+              : await startOurs(mariadb.url, o.workers, o.network)
         } catch (error) {
           const message = (error as Error).message
           // The first line says what failed; the end of the server's output usually says why.
@@ -565,4 +585,30 @@ export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]
     await rm(logDir, { recursive: true, force: true })
   }
   return runs
+}
+
+/** The model, the flush setting the mariadbd really runs with, and what the proxy really adds. */
+async function describeNetwork(
+  model: NetworkModel,
+  mariaDbUrl: string,
+  mysqlPort: number,
+): Promise<NetworkRecord> {
+  const conn = await mysql.createConnection(mariaDbUrl)
+  const [rows] = await conn.query('SELECT @@innodb_flush_log_at_trx_commit AS flush')
+  await conn.end()
+  const flushLogAtTrxCommitSeen = Number((rows as Array<{ flush: number }>)[0]!.flush)
+  if (flushLogAtTrxCommitSeen !== model.flushLogAtTrxCommit)
+    throw new Error(
+      `mariadbd runs with innodb_flush_log_at_trx_commit=${flushLogAtTrxCommitSeen}, not ${model.flushLogAtTrxCommit}`,
+    )
+  if (model.rttMs === 0 && model.commitMs === 0) return { ...model, flushLogAtTrxCommitSeen, measured: null }
+  const redis = await startRedis()
+  const direct = { mysqlPort, redisPort: redis.port }
+  const link = await openLink(model, direct)
+  try {
+    return { ...model, flushLogAtTrxCommitSeen, measured: await calibrate(link, direct) }
+  } finally {
+    await link.stop()
+    await redis.stop()
+  }
 }

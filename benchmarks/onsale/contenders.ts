@@ -12,6 +12,7 @@ import { freePort, type Spawned, spawnServer, startRedis, uniquePrefix, waitFor 
 import mysql from 'mysql2/promise'
 import type { AuditSchema } from './audit.js'
 import { requestJson } from './load.js'
+import { NETWORKS, type NetworkModel, openLink } from './network.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -24,8 +25,9 @@ export interface RunningServer {
 
 export interface RunningContender extends RunningServer {
   name: ContenderName
-  /** Process ids of the server and of its redis-server, for the CPU meter. */
-  pids: { server: number; redis: number }
+  /** Process ids of the server, its redis-server and its latency proxy (if any), for the CPU meter. */
+  pids: { server: number; redis: number; proxy?: number }
+  /** The contender's database, reached directly (the audit's way, never through the proxy). */
   databaseUrl: string
   /** Is this answer the contender's "busy, try again"? */
   isBusy(status: number, code: string | undefined): boolean
@@ -85,17 +87,48 @@ async function createDatabase(serverUrl: string, label: string): Promise<string>
   return url.toString()
 }
 
-export async function startSeedDesign(mariaDbUrl: string, workers = 1): Promise<RunningContender> {
-  const databaseUrl = await createDatabase(mariaDbUrl, 'seed')
+/**
+ * A contender's fresh database and redis-server, and the URLs its server uses to reach them:
+ * through the network model's latency proxy when it has one.
+ */
+async function startBackends(mariaDbUrl: string, label: string, network: NetworkModel) {
+  const databaseUrl = await createDatabase(mariaDbUrl, label)
   const redis = await startRedis()
+  let link: Awaited<ReturnType<typeof openLink>>
+  try {
+    link = await openLink(network, { mysqlPort: Number(new URL(databaseUrl).port), redisPort: redis.port })
+  } catch (error) {
+    await redis.stop()
+    throw error
+  }
+  const serverDatabaseUrl = new URL(databaseUrl)
+  serverDatabaseUrl.port = String(link.mysqlPort)
+  return {
+    databaseUrl,
+    serverDatabaseUrl: serverDatabaseUrl.toString(),
+    serverRedisUrl: `redis://127.0.0.1:${link.redisPort}`,
+    pids: { redis: redis.process.pid, ...(link.pid === undefined ? {} : { proxy: link.pid }) },
+    async stop() {
+      await link.stop()
+      await redis.stop()
+    },
+  }
+}
+
+export async function startSeedDesign(
+  mariaDbUrl: string,
+  workers = 1,
+  network: NetworkModel = NETWORKS.loopback,
+): Promise<RunningContender> {
+  const backends = await startBackends(mariaDbUrl, 'seed', network)
   const port = await freePort()
   const proc = spawnServer(process.execPath, tsxArgs('seed-design/server.ts'), {
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redis.url,
+      DATABASE_URL: backends.serverDatabaseUrl,
+      REDIS_URL: backends.serverRedisUrl,
       KEY_PREFIX: uniquePrefix('seed'),
       WORKERS: String(workers),
     },
@@ -105,14 +138,14 @@ export async function startSeedDesign(mariaDbUrl: string, workers = 1): Promise<
     await waitHttp(origin, '/api/health', proc, 'seed-design server')
   } catch (error) {
     await proc.kill()
-    await redis.stop()
+    await backends.stop()
     throw error
   }
   return {
     name: 'seedDesign',
     origin,
-    pids: { server: proc.pid, redis: redis.process.pid },
-    databaseUrl,
+    pids: { server: proc.pid, ...backends.pids },
+    databaseUrl: backends.databaseUrl,
     isBusy: (status, code) => status === 409 && code === 'LOCK_BUSY',
     audit: {
       eventSql: 'SELECT total_seats AS total, available_seats AS available FROM events WHERE event_id = ?',
@@ -123,7 +156,7 @@ export async function startSeedDesign(mariaDbUrl: string, workers = 1): Promise<
     isReadStatement: (sql) => /^SELECT event_id, event_name\b/i.test(sql),
     async stop() {
       await proc.stop()
-      await redis.stop()
+      await backends.stop()
     },
   }
 }
@@ -151,19 +184,22 @@ export function oursEntryPoint(): { path?: string; problem?: string } {
   return { path }
 }
 
-export async function startOurs(mariaDbUrl: string, workers = 1): Promise<RunningContender> {
+export async function startOurs(
+  mariaDbUrl: string,
+  workers = 1,
+  network: NetworkModel = NETWORKS.loopback,
+): Promise<RunningContender> {
   const entry = oursEntryPoint()
   if (!entry.path) throw new Error(entry.problem)
-  const databaseUrl = await createDatabase(mariaDbUrl, 'ours')
-  const redis = await startRedis()
+  const backends = await startBackends(mariaDbUrl, 'ours', network)
   const port = await freePort()
   const proc = spawnServer(process.execPath, [...profileArgs(), entry.path], {
     env: {
       ...process.env,
       PORT: String(port),
       HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: redis.url,
+      DATABASE_URL: backends.serverDatabaseUrl,
+      REDIS_URL: backends.serverRedisUrl,
       REDIS_KEY_PREFIX: uniquePrefix('ours'),
       AUTH_MODE: 'none',
       RATE_LIMIT_MAX: '0',
@@ -180,14 +216,14 @@ export async function startOurs(mariaDbUrl: string, workers = 1): Promise<Runnin
       throw new Error(`ticketing-api /api/health answered ${health.status}: ${JSON.stringify(health.json)}`)
   } catch (error) {
     await proc.kill()
-    await redis.stop()
+    await backends.stop()
     throw error
   }
   return {
     name: 'ours',
     origin,
-    pids: { server: proc.pid, redis: redis.process.pid },
-    databaseUrl,
+    pids: { server: proc.pid, ...backends.pids },
+    databaseUrl: backends.databaseUrl,
     // Ours never answers "busy": any refusal other than SOLD_OUT / INSUFFICIENT_SEATS is an error.
     isBusy: () => false,
     audit: {
@@ -201,7 +237,7 @@ export async function startOurs(mariaDbUrl: string, workers = 1): Promise<Runnin
     isReadStatement: (sql) => /^SELECT id, event_name\b.* FROM events WHERE id = \?$/i.test(sql),
     async stop() {
       await proc.stop(10_000)
-      await redis.stop()
+      await backends.stop()
     },
   }
 }

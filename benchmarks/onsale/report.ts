@@ -116,6 +116,7 @@ export function resultsDocument(runs: ConnectionRun[], meta: Record<string, unkn
     r === undefined ? undefined : isMeasured(r) ? { ...headline(r), ...r, series: undefined } : r
   return {
     meta,
+    network: main.network.name,
     connections: main.connections,
     ceiling: { rps: main.ceiling.rps, p50Ms: main.ceiling.p50Ms, p99Ms: main.ceiling.p99Ms },
     seedDesign: strip(main.seedDesign),
@@ -132,7 +133,22 @@ export function resultsDocument(runs: ConnectionRun[], meta: Record<string, unkn
           : null,
     },
     targets: targets(main),
+    // ours ÷ the seed's design under each network model and connection count (same run).
+    ratiosByNetwork: runs.map((r) => {
+      const o = isMeasured(r.ours) ? r.ours : undefined
+      const s = isMeasured(r.seedDesign) ? r.seedDesign : undefined
+      return {
+        network: r.network.name,
+        connections: r.connections,
+        vsSeedDesign: o && s ? round(o.confirmedPerSec / s.confirmedPerSec, 2) : null,
+        writeOnlyVsSeedDesign:
+          o?.writeOnly && s?.writeOnly
+            ? round(o.writeOnly.confirmedPerSec / s.writeOnly.confirmedPerSec, 2)
+            : null,
+      }
+    }),
     runs: runs.map((r) => ({
+      network: r.network,
       connections: r.connections,
       ceiling: { ...r.ceiling, series: undefined },
       seedDesign: strip(r.seedDesign),
@@ -140,6 +156,7 @@ export function resultsDocument(runs: ConnectionRun[], meta: Record<string, unkn
       targets: targets(r),
     })),
     series: runs.map((r) => ({
+      network: r.network.name,
       connections: r.connections,
       ceiling: r.ceiling.series,
       seedDesign: isMeasured(r.seedDesign) ? r.seedDesign.series : null,
@@ -181,10 +198,17 @@ export function table(run: ConnectionRun): string {
     ['cached reads/s (read-only)', (r) => r.cachedReads.rps],
     ['cached read p99 (ms)', (r) => r.cachedReads.p99Ms],
     [
-      'cores used in the sale: server / mariadb / redis / generator',
+      'cores used in the sale: server / mariadb / redis / generator / latency proxy',
       (r) => {
         const c = r.cpuCores.sale ?? {}
-        return `${cell(c.server)} / ${cell(c.mariadb)} / ${cell(c.redis)} / ${cell(c.generator)}`
+        return `${cell(c.server)} / ${cell(c.mariadb)} / ${cell(c.redis)} / ${cell(c.generator)} / ${cell(c.proxy)}`
+      },
+    ],
+    [
+      'cores used write-only: server / latency proxy',
+      (r) => {
+        const c = r.cpuCores.writeOnly ?? {}
+        return `${cell(c.server)} / ${cell(c.proxy)}`
       },
     ],
     ['write-only: confirmed/s', (r) => r.writeOnly?.confirmedPerSec],

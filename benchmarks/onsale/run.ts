@@ -4,12 +4,15 @@
  * against the seed's design (seed-design/server.ts) and a hello-world Fastify ceiling, all driven
  * by the same load generator (load.ts) on the same connection count.
  *
- *   npm run bench:onsale                 # 200 and 1,000 connections
- *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes)
+ *   npm run bench:onsale                 # 200 and 1,000 connections, network models aws then loopback
+ *   npm run bench:onsale -- --quick      # 200 connections, short phases (< 3 minutes per model)
+ *   npm run bench:onsale -- --quick --network=aws
  *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
  *            --steady-seconds=10 --write-only-seconds=30 (0 skips) --busy-retry-ms=500 --contenders=seedDesign,ours --out=<dir> --allow-pending
  *            --workers=1 (server processes per contender, the same for all three)
  *            --cpu-prof[=dir]  (V8 profiles of the servers; summarise with onsale/profile-summary.ts)
+ *            --network=aws,loopback (network.ts; the first is the headline)
+ *            --update-results (write benchmarks/results/, the committed copy; else test-artifacts/onsale/)
  *
  * Exit code: 1 if ours oversold, sold twice under one Idempotency-Key, refused a buyer while seats
  * remained, acknowledged an uncommitted sale or broke I1; 2 if ours could not run (pending) and
@@ -24,6 +27,7 @@ import { fileURLToPath } from 'node:url'
 import { DEFAULTS, isMeasured, type OnSaleOptions, runOnSale } from './bench.js'
 import { renderChart } from './chart.js'
 import { oursEntryPoint } from './contenders.js'
+import { parseNetworks } from './network.js'
 import { chartLines, hardFailures, resultsDocument, table, targets } from './report.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -67,7 +71,12 @@ const options: OnSaleOptions = {
     }
   },
 }
-const outDir = value('out') ?? join(here, '..', 'results')
+const networks = parseNetworks(value('network') ?? 'aws,loopback')
+// The committed results (benchmarks/results/) change only when asked, as the seat-map screenshot
+// does; any other run writes to the ignored test-artifacts/ folder.
+const outDir =
+  value('out') ??
+  (flag('update-results') ? join(here, '..', 'results') : join(here, '..', '..', 'test-artifacts', 'onsale'))
 const OPTIONS = [
   'quick',
   'connections',
@@ -83,6 +92,8 @@ const OPTIONS = [
   'out',
   'allow-pending',
   'cpu-prof',
+  'network',
+  'update-results',
 ]
 const given = OPTIONS.flatMap((name) =>
   flag(name) ? [`--${name}`] : value(name) !== undefined ? [`--${name}=${value(name)}`] : [],
@@ -92,7 +103,11 @@ const command = `npm run bench:onsale${given.length > 0 ? ` -- ${given.join(' ')
 const started = new Date()
 // Other work on the machine shows in the load average: recorded with the results.
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100)
-const runs = await runOnSale(options)
+const runs: Awaited<ReturnType<typeof runOnSale>> = []
+for (const network of networks) {
+  options.log(`=== network model: ${network.name} ===`)
+  runs.push(...(await runOnSale({ ...options, network })))
+}
 if (tty) process.stderr.write('\r\x1b[K')
 
 const meta = {
@@ -126,6 +141,7 @@ const meta = {
     steadyMs: options.steadyMs,
     writeOnlyMs: options.writeOnlyMs,
     workers: options.workers,
+    networks: networks.map((n) => n.name),
   },
 }
 const doc = resultsDocument(runs, meta)
@@ -136,12 +152,12 @@ await writeFile(jsonPath, `${JSON.stringify(doc, null, 2)}\n`)
 for (const run of runs) {
   const { throughput, latency } = chartLines(run)
   const svg = renderChart(
-    `On-sale: ${options.seats.toLocaleString('en-US')} seats, ${run.connections} connections (${started.toISOString().slice(0, 16)}Z, ${process.version})`,
+    `On-sale: ${options.seats.toLocaleString('en-US')} seats, ${run.connections} connections, ${run.network.name} network (${started.toISOString().slice(0, 16)}Z, ${process.version})`,
     throughput,
     latency,
     `solid: confirmed reservations/s and reservation p99 (per attempt); dashed: all requests/s and read p99; x: seconds into each phase\n${command}`,
   )
-  const name = run === runs[0] ? 'onsale.svg' : `onsale-${run.connections}.svg`
+  const name = run === runs[0] ? 'onsale.svg' : `onsale-${run.network.name}-${run.connections}.svg`
   await writeFile(join(outDir, name), svg)
 }
 
@@ -150,7 +166,14 @@ const md: string[] = [
   `${meta.date} · Node ${meta.node} · ${meta.cpus} · server processes per contender: ${options.workers} · load average ${loadAtStart[0]} → ${meta.loadAverage.atEnd[0]} · \`${command}\``,
 ]
 for (const run of runs) {
-  md.push(`\n### ${run.connections} connections\n`, table(run))
+  const n = run.network
+  md.push(
+    `\n### ${n.name} network, ${run.connections} connections\n`,
+    `network: +${n.rttMs} ms per round trip, +${n.commitMs} ms per COMMIT, innodb_flush_log_at_trx_commit=${n.flushLogAtTrxCommitSeen}` +
+      (n.measured ? `; measured through the proxy (direct): ${JSON.stringify(n.measured)}` : '') +
+      '\n',
+    table(run),
+  )
   md.push('\n| target | goal | measured | |\n| --- | --- | --- | --- |')
   for (const t of targets(run))
     md.push(
@@ -158,6 +181,7 @@ for (const run of runs) {
     )
 }
 md.push(`\nratios: \`${JSON.stringify(doc.ratios)}\``)
+md.push(`\nratios by network: \`${JSON.stringify(doc.ratiosByNetwork)}\``)
 console.log(md.join('\n'))
 await writeFile(join(outDir, 'onsale.md'), `${md.join('\n')}\n`)
 console.log(
@@ -168,5 +192,7 @@ const failures = hardFailures(runs)
 for (const f of failures) console.error(`HARD FAILURE: ${f}`)
 const pending = runs.filter((r) => options.contenders.includes('ours') && !isMeasured(r.ours))
 for (const r of pending)
-  console.error(`ours at ${r.connections} connections is PENDING: ${(r.ours as { reason: string }).reason}`)
+  console.error(
+    `ours at ${r.connections} connections (${r.network.name}) is PENDING: ${(r.ours as { reason: string }).reason}`,
+  )
 process.exitCode = failures.length > 0 ? 1 : pending.length > 0 && !flag('allow-pending') ? 2 : 0

@@ -47,6 +47,41 @@ describe.each(redisTopologies(['single', 'cluster']))('inventory cache on $name'
     await topology.teardown()
   })
 
+  it('a miss + fill of a key this process has not seen is LEASE + FILL (no GET); a later L2 hit is one GET', async () => {
+    // A pass-through spy: every call reaches the real Redis; it only records which kind it was.
+    // EVAL is not counted: it is the NOSCRIPT retry of an EVALSHA (a cluster node's first use).
+    const calls: string[] = []
+    const spied = new Proxy(redis, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target)
+        if (typeof value !== 'function') return value
+        if (prop === 'get' || prop === 'evalsha') {
+          return (...args: unknown[]) => {
+            calls.push(prop === 'get' ? 'GET' : 'SCRIPT')
+            return value.apply(target, args)
+          }
+        }
+        return value.bind(target)
+      },
+    })
+    const namespace = uniquePrefix('ic')
+    const cache = make({ redis: spied, namespace, l1: { maxEntries: 0 } })
+    let loads = 0
+    const loader = async () => ({ eventId: 9, availableSeats: 10 + loads++ })
+    await cache.getOrLoad('warm-up', loader) // learns the server clock
+    calls.length = 0
+    expect(await cache.getOrLoad('cold', loader)).toEqual({ eventId: 9, availableSeats: 11 })
+    expect(calls).toEqual(['SCRIPT', 'SCRIPT'])
+    calls.length = 0
+    expect(await cache.getOrLoad('cold', loader)).toEqual({ eventId: 9, availableSeats: 11 })
+    expect(calls).toEqual(['GET'])
+    // Another instance (no hint for the key) still reads the fresh value, through LEASE alone.
+    const other = make({ redis, namespace, l1: { maxEntries: 0 } })
+    other.on('miss', () => loads++)
+    expect(await other.getOrLoad('cold', loader)).toEqual({ eventId: 9, availableSeats: 11 })
+    expect(loads).toBe(2)
+  })
+
   it('reads through: one load, then L1 hits, then L2 hits after L1 expires', async () => {
     const cache = make({ l1: { ttlMs: 50 } })
     const tiers: string[] = []
