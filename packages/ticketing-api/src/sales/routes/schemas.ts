@@ -59,16 +59,16 @@ export const EventData = component(
   }),
 )
 
-export const ReservationData = component(
-  'Reservation',
-  Type.Object({
-    reservationId: Type.String(),
-    eventId: Type.Integer(),
-    userId: Type.String(),
-    quantity: Type.Integer(),
-    reservationTime: Type.String(),
-  }),
-)
+/** What POST /api/reservations answers (a seated confirmation adds its hold and seats). */
+export const ReservationFields = Type.Object({
+  reservationId: Type.String(),
+  eventId: Type.Integer(),
+  userId: Type.String(),
+  quantity: Type.Integer(),
+  reservationTime: Type.String(),
+})
+
+export const ReservationData = component('Reservation', ReservationFields)
 
 export const ReservationDetail = component(
   'ReservationDetail',

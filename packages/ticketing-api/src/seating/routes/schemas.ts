@@ -1,6 +1,7 @@
 // Request and response schemas of the seating routes.
 import { Type } from '@sinclair/typebox'
 import { component, Nullable, UserId } from '../../http/schemas.js'
+import { ReservationFields } from '../../sales/routes/schemas.js'
 
 export const SeatId = Type.String({
   minLength: 1,
@@ -65,15 +66,10 @@ export const ReleaseData = component(
 
 export const SeatedReservationData = component(
   'SeatedReservation',
-  Type.Object({
-    reservationId: Type.String(),
-    eventId: Type.Integer(),
-    userId: Type.String(),
-    quantity: Type.Integer(),
-    reservationTime: Type.String(),
-    holdId: Type.String(),
-    seats: Type.Array(Type.String()),
-  }),
+  Type.Composite([
+    ReservationFields,
+    Type.Object({ holdId: Type.String(), seats: Type.Array(Type.String()) }),
+  ]),
 )
 
 export const SeatMapData = component(
