@@ -18,7 +18,7 @@ const commands = async () => info('stats', 'total_commands_processed')
 try {
   const room = createWaitingRoom({
     store: createRedisQueueStore({ redis, prefix: 'wr' }),
-    secret: 'memory-bench-secret-0123456789abcdef',
+    secret: 'memory-bench-test-secret-0123456789abcdef',
     stateCacheMs: 1000,
   })
   await room.openEvent('e1', { admitPerMinute: 600 })

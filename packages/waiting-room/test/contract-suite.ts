@@ -18,7 +18,7 @@ export interface StoreFixture {
   teardown(): Promise<void>
 }
 
-export const SECRET = 'contract-suite-secret-0123456789abcdef'
+export const SECRET = 'contract-suite-test-secret-0123456789abcdef'
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
 /** Several visitors join in order; returns their join responses in that order. */
@@ -321,12 +321,12 @@ export function registerWaitingRoomContractSuite(name: string, factory: () => Pr
       expect(code(() => r.verify(j!.queueTicket, ok))).toBe('E_TOKEN_INVALID') // a queue ticket is not a pass
       const other = createWaitingRoom({
         store: fixture.store,
-        secret: 'another-secret-of-32-bytes-or-more!!',
+        secret: 'another-test-secret-of-32-bytes-or-more',
       })
       expect(code(() => other.verify(token, ok))).toBe('E_TOKEN_INVALID')
       const rotated = createWaitingRoom({
         store: fixture.store,
-        secret: 'another-secret-of-32-bytes-or-more!!',
+        secret: 'another-test-secret-of-32-bytes-or-more',
         previousSecrets: [SECRET],
       })
       expect(code(() => rotated.verify(token, ok))).toBe('ok')

@@ -6,7 +6,7 @@ import { createRedisQueueStore, createWaitingRoom } from '../src/index.js'
 import { sleep } from './contract-suite.js'
 
 const ticker = fileURLToPath(new URL('./fixtures/ticker.ts', import.meta.url))
-const SECRET = 'killed-ticker-secret-0123456789abcdef'
+const SECRET = 'killed-ticker-test-secret-0123456789abcdef'
 const WAITERS = 3000
 
 // Instances die while they tick (SIGKILL, no cleanup), three times in a row, while another
