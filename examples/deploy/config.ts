@@ -60,7 +60,7 @@ export const DEV: DeployConfig = {
   enableNatGateway: true,
   alarmEmail: 'your-email@example.com',
   cpuTarget: 70,
-  tags: { Project: 'Ticketing Platform', Environment: 'Development', ManagedBy: 'cdktf' },
+  tags: { Project: 'Ticketing Platform', Environment: 'Development', ManagedBy: 'cdktn' },
   imageTag: 'v1.0.0',
   certificateArn: '',
   deletionProtection: false,
@@ -76,7 +76,7 @@ export const PROD: DeployConfig = {
   instanceType: 't3.medium',
   dbInstanceClass: 'db.r7g.large',
   redisNodeType: 'cache.r7g.large',
-  tags: { Project: 'Ticketing Platform', Environment: 'Production', ManagedBy: 'cdktf' },
+  tags: { Project: 'Ticketing Platform', Environment: 'Production', ManagedBy: 'cdktn' },
   deletionProtection: true,
 }
 

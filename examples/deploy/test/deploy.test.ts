@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { checkTicketingPolicies } from '@ticketing/infra-constructs'
-import { App, Testing } from 'cdktf'
+import { App, Testing } from 'cdktn'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DEV, DeployConfigError, loadConfig, PROD } from '../config.js'
 import { buildDeployStack } from '../stack.js'
@@ -122,6 +122,6 @@ describe('npm run synth', () => {
         'ecr_repository_url',
       ]),
     )
-    expect(tf.terraform.required_providers.aws.source).toBe('aws')
+    expect(tf.terraform.required_providers.aws.source).toBe('hashicorp/aws')
   })
 })

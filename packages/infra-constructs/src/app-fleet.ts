@@ -1,12 +1,12 @@
-import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js'
-import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js'
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
-import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js'
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js'
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js'
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js'
-import { Fn, Token } from 'cdktf'
+import { AutoscalingGroup } from '@cdktn/provider-aws/lib/autoscaling-group/index.js'
+import { AutoscalingPolicy } from '@cdktn/provider-aws/lib/autoscaling-policy/index.js'
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js'
+import { IamInstanceProfile } from '@cdktn/provider-aws/lib/iam-instance-profile/index.js'
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js'
+import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js'
+import { IamRolePolicyAttachment } from '@cdktn/provider-aws/lib/iam-role-policy-attachment/index.js'
+import { LaunchTemplate } from '@cdktn/provider-aws/lib/launch-template/index.js'
+import { Fn, Token } from 'cdktn'
 import { Construct } from 'constructs'
 import { renderUserData } from './user-data.js'
 import { validator } from './validate.js'
@@ -268,7 +268,7 @@ export class AppFleet extends Construct {
       iamInstanceProfile: { arn: profile.arn },
       vpcSecurityGroupIds: [props.securityGroupId],
       updateDefaultVersion: true,
-      // Fn arguments are HCL string literals: cdktf escapes newlines and `${`, we escape \ and ".
+      // Fn arguments are HCL string literals: CDK Terrain escapes newlines and `${`, we escape \ and ".
       userData: Fn.base64encode(this.userDataScript.replace(/\\/g, '\\\\').replace(/"/g, '\\"')),
       metadataOptions: {
         httpEndpoint: 'enabled',

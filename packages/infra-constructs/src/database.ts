@@ -1,8 +1,8 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
-import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js'
-import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster/index.js'
-import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance/index.js'
-import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js'
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js'
+import { DbSubnetGroup } from '@cdktn/provider-aws/lib/db-subnet-group/index.js'
+import { RdsCluster } from '@cdktn/provider-aws/lib/rds-cluster/index.js'
+import { RdsClusterInstance } from '@cdktn/provider-aws/lib/rds-cluster-instance/index.js'
+import { RdsClusterParameterGroup } from '@cdktn/provider-aws/lib/rds-cluster-parameter-group/index.js'
 import { Construct } from 'constructs'
 import { validator } from './validate.js'
 

@@ -1,4 +1,4 @@
-import { type IAspect, TerraformStack } from 'cdktf'
+import { type IAspect, TerraformStack } from 'cdktn'
 import type { IConstruct } from 'constructs'
 import { PUBLIC_EXPOSURE_TAG } from './security-groups.js'
 

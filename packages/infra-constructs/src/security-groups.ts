@@ -1,6 +1,6 @@
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js'
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js'
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js'
+import { SecurityGroup } from '@cdktn/provider-aws/lib/security-group/index.js'
+import { VpcSecurityGroupEgressRule } from '@cdktn/provider-aws/lib/vpc-security-group-egress-rule/index.js'
+import { VpcSecurityGroupIngressRule } from '@cdktn/provider-aws/lib/vpc-security-group-ingress-rule/index.js'
 import { Construct } from 'constructs'
 import { validator } from './validate.js'
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { Testing } from 'cdktf'
+import { Testing } from 'cdktn'
 import { describe, expect, it } from 'vitest'
 import { buildStack } from './helpers.js'
 
