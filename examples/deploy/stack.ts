@@ -29,6 +29,8 @@ export function buildDeployStack(app: App, config: DeployConfig) {
     redisNodeType: config.redisNodeType,
     imageTag: config.imageTag,
     deletionProtection: config.deletionProtection,
+    // default_tags do not reach what the Auto Scaling group launches: tag instances and volumes too.
+    tags: config.tags,
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
   })
