@@ -125,6 +125,7 @@ describe('dev stack', () => {
     expect(
       (Object.values(prod.resource.aws_rds_cluster)[0] as Record<string, unknown>).deletion_protection,
     ).toBe(true)
+    // biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON is untyped
     const listeners = Object.values(prod.resource.aws_lb_listener) as Record<string, any>[]
     expect(listeners.find((l) => l.port === 443)).toMatchObject({
       protocol: 'HTTPS',
@@ -135,6 +136,7 @@ describe('dev stack', () => {
       type: 'redirect',
       redirect: { protocol: 'HTTPS', port: '443' },
     })
+    // biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON is untyped
     const lt = Object.values(prod.resource.aws_launch_template)[0] as Record<string, any>
     for (const spec of lt.tag_specifications) expect(spec.tags).toMatchObject(PROD.tags)
     expect(checkTicketingPolicies(prod, { production: true })).toEqual([])

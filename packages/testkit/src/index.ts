@@ -1,3 +1,4 @@
+export { type ChromiumLookup, findOrInstallChromium } from './browser.js'
 export { type ForkedScript, forkScript } from './fork.js'
 export {
   createTestDatabase,
