@@ -127,15 +127,23 @@ function* strings(value: unknown, path: string[] = []): Generator<[path: string[
   else if (isObj(value)) for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k])
 }
 
-function worldOpenIngress(json: Json, out: PolicyViolation[]) {
-  const publicSgs = new Set<string>()
+/** Names of the security groups tagged as internet-facing (the load balancer's). */
+function publicSecurityGroups(json: Json): Set<string> {
+  const names = new Set<string>()
   for (const [type, name, body] of resources(json)) {
     if (type === 'aws_security_group' && isObj(body.tags) && body.tags[PUBLIC_EXPOSURE_TAG] === 'public') {
-      publicSgs.add(name)
+      names.add(name)
     }
   }
-  const sgOf = (ref: unknown) =>
-    typeof ref === 'string' ? /aws_security_group\.([\w-]+)\.id/.exec(ref)?.[1] : undefined
+  return names
+}
+
+/** The security group name in a `${aws_security_group.<name>.id}` reference. */
+const sgOf = (ref: unknown) =>
+  typeof ref === 'string' ? /aws_security_group\.([\w-]+)\.id/.exec(ref)?.[1] : undefined
+
+function worldOpenIngress(json: Json, out: PolicyViolation[]) {
+  const publicSgs = publicSecurityGroups(json)
   const check = (address: string, sg: string | undefined, cidrs: unknown[], from: unknown, to: unknown) => {
     const open = cidrs.filter((c) => typeof c === 'string' && WORLD.has(c))
     if (open.length === 0) return
@@ -446,20 +454,14 @@ function productionPlainHttp(json: Json, out: PolicyViolation[]) {
 }
 
 function portsWithoutListener(json: Json, out: PolicyViolation[]) {
-  const publicSgs = new Set<string>()
+  const publicSgs = publicSecurityGroups(json)
   const listenerPorts = new Set<number>()
-  for (const [type, name, body] of resources(json)) {
-    if (type === 'aws_security_group' && isObj(body.tags) && body.tags[PUBLIC_EXPOSURE_TAG] === 'public') {
-      publicSgs.add(name)
-    }
+  for (const [type, , body] of resources(json)) {
     if (type === 'aws_lb_listener' || type === 'aws_alb_listener') listenerPorts.add(Number(body.port))
   }
   for (const [type, name, body] of resources(json)) {
     if (type !== 'aws_vpc_security_group_ingress_rule') continue
-    const sg =
-      typeof body.security_group_id === 'string'
-        ? /aws_security_group\.([\w-]+)\.id/.exec(body.security_group_id)?.[1]
-        : undefined
+    const sg = sgOf(body.security_group_id)
     const open = [body.cidr_ipv4, body.cidr_ipv6].some((c) => typeof c === 'string' && WORLD.has(c))
     if (!sg || !publicSgs.has(sg) || !open) continue
     if (!listenerPorts.has(Number(body.from_port))) {
