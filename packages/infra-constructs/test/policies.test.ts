@@ -177,7 +177,7 @@ const breaks: [string, keyof typeof POLICY_RULES, (b: Built) => void, Partial<Ti
       userData(
         b,
         Buffer.from(
-          '#cloud-config\nwrite_files:\n  - content: \'redis_auth_token: "abcd1234efgh"\'\n',
+          '#cloud-config\nwrite_files:\n  - content: \'redis_auth_token: "fake-redis-token"\'\n',
         ).toString('base64'),
       ),
   ],
