@@ -3,7 +3,10 @@
 # MariaDB (MySQL protocol) on 127.0.0.1:3306 with user root, empty password, database `test`.
 # Starts whichever is down, then waits until both answer. Installs the servers with apt-get
 # when they are missing and we are root; otherwise says exactly what to install.
-# Point REDIS_URL / DATABASE_URL at your own servers instead and this script is not needed.
+# To run the tests against servers of your own instead, point the test suite at them and skip
+# this script:
+#   TEST_REDIS_URL=redis://host:6379 TEST_DATABASE_URL=mysql://user:pass@host:3306/test npm test
+# (REDIS_URL / DATABASE_URL are the API's own settings for `npm start`, not the tests'.)
 set -euo pipefail
 
 need_install=()
@@ -37,7 +40,7 @@ fi
 for _ in $(seq 1 60); do
   if redis_up && mariadb_up; then
     mariadb -uroot -h 127.0.0.1 -P 3306 --protocol=tcp -e 'CREATE DATABASE IF NOT EXISTS test'
-    echo "services: redis and mariadb are up"
+    echo "services: redis and mariadb are up (the tests use TEST_REDIS_URL / TEST_DATABASE_URL to point elsewhere)"
     exit 0
   fi
   sleep 1

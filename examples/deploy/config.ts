@@ -28,7 +28,7 @@ export interface DeployConfig {
   readonly redisNodeType: string
   /** enable_nat_gateway: true = one NAT (dev) or one per AZ (prod); false = none, VPC endpoints instead */
   readonly enableNatGateway: boolean
-  /** alarm_email (empty = no subscription) */
+  /** alarm_email (empty = no subscription; prod requires a real address) */
   readonly alarmEmail: string
   /** auto_scaling_cpu_target, percent */
   readonly cpuTarget: number
@@ -36,7 +36,7 @@ export interface DeployConfig {
   readonly tags: Record<string, string>
   /** Image tag the fleet runs (push it to ECR first). */
   readonly imageTag: string
-  /** ACM certificate ARN for HTTPS; empty = HTTP only. */
+  /** ACM certificate ARN for HTTPS; empty = HTTP only (dev only: prod requires one). */
   readonly certificateArn: string
   /** Deletion protection on Aurora/ALB; off in dev so `terraform destroy` just works. */
   readonly deletionProtection: boolean
@@ -60,7 +60,7 @@ export const DEV: DeployConfig = {
   enableNatGateway: true,
   alarmEmail: 'your-email@example.com',
   cpuTarget: 70,
-  tags: { Project: 'Ticketing Platform', Environment: 'Development', ManagedBy: 'cdktf' },
+  tags: { Project: 'Ticketing Platform', Environment: 'Development', ManagedBy: 'cdktn' },
   imageTag: 'v1.0.0',
   certificateArn: '',
   deletionProtection: false,
@@ -76,7 +76,11 @@ export const PROD: DeployConfig = {
   instanceType: 't3.medium',
   dbInstanceClass: 'db.r7g.large',
   redisNodeType: 'cache.r7g.large',
-  tags: { Project: 'Ticketing Platform', Environment: 'Production', ManagedBy: 'cdktf' },
+  // No placeholder: prod refuses to synth until TICKETING_ALARM_EMAIL and TICKETING_CERTIFICATE_ARN
+  // (or the same keys in a TICKETING_CONFIG file) are set.
+  alarmEmail: '',
+  certificateArn: '',
+  tags: { Project: 'Ticketing Platform', Environment: 'Production', ManagedBy: 'cdktn' },
   deletionProtection: true,
 }
 
@@ -118,6 +122,20 @@ function check(config: DeployConfig): DeployConfig {
     if (actual !== type) fail(key, `expected ${type}, got ${actual}`)
   }
   for (const key of Object.keys(config)) if (!(key in schema)) fail(key, 'unknown key')
+  if (config.environment === 'prod') {
+    if (!config.certificateArn.startsWith('arn:')) {
+      fail(
+        'certificateArn',
+        'prod serves HTTPS only: set TICKETING_CERTIFICATE_ARN to an ACM certificate ARN',
+      )
+    }
+    if (
+      !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(config.alarmEmail) ||
+      /@example\.(com|org|net)$/i.test(config.alarmEmail)
+    ) {
+      fail('alarmEmail', 'prod needs a real inbox for its alarms: set TICKETING_ALARM_EMAIL')
+    }
+  }
   return config
 }
 

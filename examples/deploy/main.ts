@@ -1,6 +1,6 @@
-// cdktf app: `npm run synth` (or `cdktf synth`) writes cdktf.out/stacks/<project>-<env>/cdk.tf.json.
+// CDK Terrain app: `npm run synth` (or `cdktn synth`) writes cdktf.out/stacks/<project>-<env>/cdk.tf.json.
 // No network needed: terraform init/plan/apply then run in that folder.
-import { App } from 'cdktf'
+import { App } from 'cdktn'
 import { loadConfig } from './config.js'
 import { buildDeployStack } from './stack.js'
 

@@ -1,8 +1,8 @@
 // The deployment stack: one TerraformStack named <project>-<environment>, the AWS provider with the
 // config's tags as default_tags, and the TicketingStack composition.
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js'
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider/index.js'
 import { TicketingStack } from '@ticketing/infra-constructs'
-import { type App, LocalBackend, TerraformStack } from 'cdktf'
+import { type App, LocalBackend, TerraformStack } from 'cdktn'
 import type { DeployConfig } from './config.js'
 
 /** Adds the stack to the app; the stack folder is cdktf.out/stacks/<project>-<environment>. */
@@ -29,6 +29,8 @@ export function buildDeployStack(app: App, config: DeployConfig) {
     redisNodeType: config.redisNodeType,
     imageTag: config.imageTag,
     deletionProtection: config.deletionProtection,
+    // default_tags do not reach what the Auto Scaling group launches: tag instances and volumes too.
+    tags: config.tags,
     ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
     ...(config.certificateArn ? { certificateArn: config.certificateArn } : {}),
   })

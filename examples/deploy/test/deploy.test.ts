@@ -6,12 +6,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { checkTicketingPolicies } from '@ticketing/infra-constructs'
-import { App, Testing } from 'cdktf'
+import { App, Testing } from 'cdktn'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DEV, DeployConfigError, loadConfig, PROD } from '../config.js'
 import { buildDeployStack } from '../stack.js'
 
 const run = promisify(execFile)
+/** What prod needs on top of its preset: a certificate and a real inbox. */
+const PROD_ENV = {
+  TICKETING_ENV: 'prod',
+  TICKETING_CERTIFICATE_ARN:
+    'arn:aws:acm:ap-northeast-2:123456789012:certificate/0b3c1d5e-1111-2222-3333-444455556666',
+  TICKETING_ALARM_EMAIL: 'oncall@tickets.invalid.dev',
+}
 const here = join(import.meta.dirname, '..')
 
 describe('config', () => {
@@ -31,12 +38,27 @@ describe('config', () => {
     const file = join(dir, 'prod.json')
     writeFileSync(file, JSON.stringify({ maxSize: 12, tags: { Team: 'tickets' } }))
     const c = loadConfig({
-      TICKETING_ENV: 'prod',
+      ...PROD_ENV,
       TICKETING_CONFIG: file,
       TICKETING_MAX_SIZE: '16',
       TICKETING_IMAGE_TAG: 'v2.0.0',
     })
-    expect(c).toMatchObject({ ...PROD, maxSize: 16, tags: { Team: 'tickets' }, imageTag: 'v2.0.0' })
+    expect(c).toMatchObject({
+      ...PROD,
+      maxSize: 16,
+      tags: { Team: 'tickets' },
+      imageTag: 'v2.0.0',
+      alarmEmail: PROD_ENV.TICKETING_ALARM_EMAIL,
+      certificateArn: PROD_ENV.TICKETING_CERTIFICATE_ARN,
+    })
+  })
+
+  it('prod refuses to load without a certificate or with a placeholder alarm e-mail', () => {
+    expect(() => loadConfig({ ...PROD_ENV, TICKETING_CERTIFICATE_ARN: '' })).toThrow(/certificateArn.*HTTPS/)
+    expect(() => loadConfig({ ...PROD_ENV, TICKETING_ALARM_EMAIL: 'your-email@example.com' })).toThrow(
+      /alarmEmail/,
+    )
+    expect(() => loadConfig({ TICKETING_ENV: 'prod' })).toThrow(DeployConfigError)
   })
 
   it('derives AZs from a new region unless given', () => {
@@ -88,13 +110,36 @@ describe('dev stack', () => {
     expect(checkTicketingPolicies(json)).toEqual([])
   })
 
-  it('prod uses a NAT per AZ and keeps deletion protection', () => {
-    const { stack } = buildDeployStack(Testing.app(), loadConfig({ TICKETING_ENV: 'prod' }))
+  it('dev serves HTTP on 80 only: 443 stays closed without a listener behind it', () => {
+    const ingress = Object.values(json.resource.aws_vpc_security_group_ingress_rule) as Record<
+      string,
+      unknown
+    >[]
+    expect(ingress.filter((r) => r.cidr_ipv4 === '0.0.0.0/0').map((r) => r.from_port)).toEqual([80])
+  })
+
+  it('prod: NAT per AZ, deletion protection, HTTPS with TLS 1.3 and HTTP redirected, tagged instances', () => {
+    const { stack } = buildDeployStack(Testing.app(), loadConfig(PROD_ENV))
     const prod = JSON.parse(Testing.synth(stack, true))
     expect(Object.keys(prod.resource.aws_nat_gateway)).toHaveLength(2)
     expect(
       (Object.values(prod.resource.aws_rds_cluster)[0] as Record<string, unknown>).deletion_protection,
     ).toBe(true)
+    // biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON is untyped
+    const listeners = Object.values(prod.resource.aws_lb_listener) as Record<string, any>[]
+    expect(listeners.find((l) => l.port === 443)).toMatchObject({
+      protocol: 'HTTPS',
+      ssl_policy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      certificate_arn: PROD_ENV.TICKETING_CERTIFICATE_ARN,
+    })
+    expect(listeners.find((l) => l.port === 80)?.default_action[0]).toMatchObject({
+      type: 'redirect',
+      redirect: { protocol: 'HTTPS', port: '443' },
+    })
+    // biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON is untyped
+    const lt = Object.values(prod.resource.aws_launch_template)[0] as Record<string, any>
+    for (const spec of lt.tag_specifications) expect(spec.tags).toMatchObject(PROD.tags)
+    expect(checkTicketingPolicies(prod, { production: true })).toEqual([])
   })
 })
 
@@ -104,6 +149,13 @@ describe('npm run synth', () => {
     const { ticketing } = buildDeployStack(app, loadConfig({}))
     ticketing.appFleet.launchTemplate.addOverride('metadata_options.http_tokens', 'optional')
     expect(() => app.synth()).toThrow(/\[policy:imdsv1\]/)
+  })
+
+  it('synthesizes the prod preset too (given its certificate and alarm e-mail)', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'cdktf-out-'))
+    const tsx = join(here, '../../node_modules/.bin/tsx')
+    await run(tsx, ['main.ts'], { cwd: here, env: { ...process.env, ...PROD_ENV, CDKTF_OUTDIR: outdir } })
+    expect(existsSync(join(outdir, 'stacks/ticketing-prod/cdk.tf.json'))).toBe(true)
   })
 
   it('writes cdktf.out/stacks/ticketing-dev/cdk.tf.json without network', async () => {
@@ -122,6 +174,6 @@ describe('npm run synth', () => {
         'ecr_repository_url',
       ]),
     )
-    expect(tf.terraform.required_providers.aws.source).toBe('aws')
+    expect(tf.terraform.required_providers.aws.source).toBe('hashicorp/aws')
   })
 })

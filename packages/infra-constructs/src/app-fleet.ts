@@ -1,12 +1,12 @@
-import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js'
-import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js'
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
-import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js'
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js'
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment/index.js'
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js'
-import { Fn, Token } from 'cdktf'
+import { AutoscalingGroup } from '@cdktn/provider-aws/lib/autoscaling-group/index.js'
+import { AutoscalingPolicy } from '@cdktn/provider-aws/lib/autoscaling-policy/index.js'
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js'
+import { IamInstanceProfile } from '@cdktn/provider-aws/lib/iam-instance-profile/index.js'
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js'
+import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js'
+import { IamRolePolicyAttachment } from '@cdktn/provider-aws/lib/iam-role-policy-attachment/index.js'
+import { LaunchTemplate } from '@cdktn/provider-aws/lib/launch-template/index.js'
+import { Fn, Token } from 'cdktn'
 import { Construct } from 'constructs'
 import { renderUserData } from './user-data.js'
 import { validator } from './validate.js'
@@ -113,10 +113,23 @@ export interface AppFleetProps {
    */
   readonly healthCheckGracePeriod?: number
   /**
-   * Healthy capacity kept during an instance refresh, in percent.
-   * @default 90
+   * Healthy capacity kept during an instance refresh, in percent. 100 launches each replacement
+   * before its predecessor leaves (with 2 instances, 90% would take one down first).
+   * @default 100
    */
   readonly refreshMinHealthyPercent?: number
+  /**
+   * Capacity allowed during an instance refresh, in percent of the desired size (100-200): room
+   * for the replacements that `refreshMinHealthyPercent` 100 launches first.
+   * @default 200
+   */
+  readonly refreshMaxHealthyPercent?: number
+  /**
+   * Tags for the instances and volumes the group launches (through the launch template's
+   * tag_specifications; the provider's default_tags never reach them), besides `Name`.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>
   /**
    * SQS queue the app may send to / consume from.
    * @default undefined
@@ -163,7 +176,15 @@ export class AppFleet extends Construct {
     const appPort = v.int('appPort', props.appPort ?? 8080, 1, 65535)
     const retention = v.retention('logRetentionDays', props.logRetentionDays ?? 30)
     const grace = v.int('healthCheckGracePeriod', props.healthCheckGracePeriod ?? 300, 0, 7200)
-    const minHealthy = v.int('refreshMinHealthyPercent', props.refreshMinHealthyPercent ?? 90, 0, 100)
+    const minHealthy = v.int('refreshMinHealthyPercent', props.refreshMinHealthyPercent ?? 100, 0, 100)
+    const maxHealthy = v.int('refreshMaxHealthyPercent', props.refreshMaxHealthyPercent ?? 200, 100, 200)
+    if (minHealthy === 100 && maxHealthy === 100) {
+      v.fail(
+        'refreshMaxHealthyPercent',
+        'with refreshMinHealthyPercent 100 it must exceed 100, or no instance can be replaced',
+      )
+    }
+    const launchTags = { ...props.tags, Name: `${name}-app` }
     const instanceType = props.instanceType ?? 't3.medium'
     if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType))
       v.fail('instanceType', `"${instanceType}" is not an EC2 instance type`)
@@ -268,7 +289,7 @@ export class AppFleet extends Construct {
       iamInstanceProfile: { arn: profile.arn },
       vpcSecurityGroupIds: [props.securityGroupId],
       updateDefaultVersion: true,
-      // Fn arguments are HCL string literals: cdktf escapes newlines and `${`, we escape \ and ".
+      // Fn arguments are HCL string literals: CDK Terrain escapes newlines and `${`, we escape \ and ".
       userData: Fn.base64encode(this.userDataScript.replace(/\\/g, '\\\\').replace(/"/g, '\\"')),
       metadataOptions: {
         httpEndpoint: 'enabled',
@@ -289,8 +310,9 @@ export class AppFleet extends Construct {
       ],
       monitoring: { enabled: true },
       tagSpecifications: [
-        { resourceType: 'instance', tags: { Name: `${name}-app` } },
-        { resourceType: 'volume', tags: { Name: `${name}-app` } },
+        { resourceType: 'instance', tags: launchTags },
+        { resourceType: 'volume', tags: launchTags },
+        { resourceType: 'network-interface', tags: launchTags },
       ],
       tags: { Name: `${name}-app` },
     })
@@ -312,7 +334,12 @@ export class AppFleet extends Construct {
       },
       instanceRefresh: {
         strategy: 'Rolling',
-        preferences: { minHealthyPercentage: minHealthy, instanceWarmup: String(grace), autoRollback: true },
+        preferences: {
+          minHealthyPercentage: minHealthy,
+          maxHealthyPercentage: maxHealthy,
+          instanceWarmup: String(grace),
+          autoRollback: true,
+        },
       },
       enabledMetrics: [
         'GroupMinSize',

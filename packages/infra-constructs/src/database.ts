@@ -1,10 +1,19 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
-import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group/index.js'
-import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster/index.js'
-import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance/index.js'
-import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group/index.js'
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js'
+import { DbSubnetGroup } from '@cdktn/provider-aws/lib/db-subnet-group/index.js'
+import { RdsCluster } from '@cdktn/provider-aws/lib/rds-cluster/index.js'
+import { RdsClusterInstance } from '@cdktn/provider-aws/lib/rds-cluster-instance/index.js'
+import { RdsClusterParameterGroup } from '@cdktn/provider-aws/lib/rds-cluster-parameter-group/index.js'
 import { Construct } from 'constructs'
 import { validator } from './validate.js'
+
+/** The Aurora MySQL version a Database runs unless told otherwise (3.10: long-term support). */
+export const DEFAULT_AURORA_MYSQL_VERSION = '8.0.mysql_aurora.3.10.0'
+
+/** The parameter-group family of an Aurora MySQL engine version, or undefined when it is not one. */
+export function auroraMysqlFamily(engineVersion: string): string | undefined {
+  const m = /^(\d+\.\d+)\.mysql_aurora\.\d+\.\d+\.\d+$/.exec(engineVersion)
+  return m ? `aurora-mysql${m[1]}` : undefined
+}
 
 /** Props of {@link Database}. */
 export interface DatabaseProps {
@@ -17,8 +26,10 @@ export interface DatabaseProps {
   /** AZs for the writer and the reader, in that order (they must differ). */
   readonly availabilityZones: string[]
   /**
-   * Aurora MySQL engine version; unset lets AWS pick its current default 8.0-compatible version.
-   * @default undefined (AWS default for aurora-mysql)
+   * Aurora MySQL engine version, pinned (`<mysql major>.mysql_aurora.<aurora version>`). The
+   * parameter-group family is derived from it (`8.0.mysql_aurora.3.10.0` → `aurora-mysql8.0`), so
+   * a major upgrade moves both together instead of leaving an 8.0 group on an 8.4 cluster.
+   * @default '8.0.mysql_aurora.3.10.0' (the Aurora MySQL 3.10 long-term-support release)
    */
   readonly engineVersion?: string
   /**
@@ -118,6 +129,13 @@ export class Database extends Construct {
       v.fail('instanceClass', `"${instanceClass}" is not an RDS instance class (db.*)`)
     const pi = props.performanceInsights ?? true
     this.clusterIdentifier = `${name}-aurora`
+    const engineVersion = props.engineVersion ?? DEFAULT_AURORA_MYSQL_VERSION
+    const family =
+      auroraMysqlFamily(engineVersion) ??
+      v.fail(
+        'engineVersion',
+        `"${engineVersion}" is not an Aurora MySQL version like 8.0.mysql_aurora.3.10.0`,
+      )
 
     const subnetGroup = new DbSubnetGroup(this, 'subnets', {
       name: `${name}-aurora`,
@@ -125,8 +143,8 @@ export class Database extends Construct {
       tags: { Name: `${name}-aurora` },
     })
     this.parameterGroup = new RdsClusterParameterGroup(this, 'params', {
-      name: `${name}-aurora-mysql8`,
-      family: 'aurora-mysql8.0',
+      name: `${name}-${family.replace('.', '')}`,
+      family,
       description: 'TLS-only connections, UTF-8, slow query log',
       parameter: [
         { name: 'require_secure_transport', value: 'ON' },
@@ -150,7 +168,7 @@ export class Database extends Construct {
     this.cluster = new RdsCluster(this, 'cluster', {
       clusterIdentifier: this.clusterIdentifier,
       engine: 'aurora-mysql',
-      ...(props.engineVersion ? { engineVersion: props.engineVersion } : {}),
+      engineVersion,
       databaseName,
       masterUsername,
       manageMasterUserPassword: true,
@@ -178,7 +196,7 @@ export class Database extends Construct {
         identifier: `${name}-aurora-${key}`,
         clusterIdentifier: this.cluster.id,
         engine: 'aurora-mysql',
-        ...(props.engineVersion ? { engineVersion: props.engineVersion } : {}),
+        engineVersion,
         instanceClass,
         availabilityZone: az,
         dbSubnetGroupName: subnetGroup.name,

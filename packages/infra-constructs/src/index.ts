@@ -1,6 +1,6 @@
 export { type AppCacheBinding, type AppDatabaseBinding, AppFleet, type AppFleetProps } from './app-fleet.js'
 export { Cache, type CacheProps, type SafeEvictionPolicy } from './cache.js'
-export { Database, type DatabaseProps } from './database.js'
+export { auroraMysqlFamily, Database, type DatabaseProps, DEFAULT_AURORA_MYSQL_VERSION } from './database.js'
 export { InvalidPropsError } from './errors.js'
 export { LoadBalancer, type LoadBalancerProps } from './load-balancer.js'
 export { Messaging, type MessagingProps } from './messaging.js'
@@ -11,6 +11,7 @@ export {
   checkTicketingPolicies,
   decodeUserData,
   POLICY_RULES,
+  type PolicyOptions,
   type PolicyRule,
   type PolicyViolation,
   type TerraformJson,

@@ -1,5 +1,5 @@
-import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard/index.js'
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js'
+import { CloudwatchDashboard } from '@cdktn/provider-aws/lib/cloudwatch-dashboard/index.js'
+import { CloudwatchMetricAlarm } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm/index.js'
 import { Construct } from 'constructs'
 import { DEFAULT_METRICS_NAMESPACE, TICKETING_METRICS, type TicketingMetric } from './metrics.js'
 import { validator } from './validate.js'

@@ -1,16 +1,17 @@
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js'
-import { Eip } from '@cdktf/provider-aws/lib/eip/index.js'
-import { FlowLog } from '@cdktf/provider-aws/lib/flow-log/index.js'
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js'
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
-import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js'
-import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js'
-import { Route } from '@cdktf/provider-aws/lib/route/index.js'
-import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js'
-import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js'
-import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js'
-import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js'
-import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js'
+import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js'
+import { DefaultSecurityGroup } from '@cdktn/provider-aws/lib/default-security-group/index.js'
+import { Eip } from '@cdktn/provider-aws/lib/eip/index.js'
+import { FlowLog } from '@cdktn/provider-aws/lib/flow-log/index.js'
+import { IamRole } from '@cdktn/provider-aws/lib/iam-role/index.js'
+import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy/index.js'
+import { InternetGateway } from '@cdktn/provider-aws/lib/internet-gateway/index.js'
+import { NatGateway } from '@cdktn/provider-aws/lib/nat-gateway/index.js'
+import { Route } from '@cdktn/provider-aws/lib/route/index.js'
+import { RouteTable } from '@cdktn/provider-aws/lib/route-table/index.js'
+import { RouteTableAssociation } from '@cdktn/provider-aws/lib/route-table-association/index.js'
+import { Subnet } from '@cdktn/provider-aws/lib/subnet/index.js'
+import { Vpc } from '@cdktn/provider-aws/lib/vpc/index.js'
+import { VpcEndpoint } from '@cdktn/provider-aws/lib/vpc-endpoint/index.js'
 import { Construct } from 'constructs'
 import { SecurityGroups } from './security-groups.js'
 import { cidrSubnet, validator } from './validate.js'
@@ -76,6 +77,11 @@ export interface NetworkProps {
    * @default 8080
    */
   readonly appPort?: number
+  /**
+   * The load balancer has an HTTPS listener, so its security group opens 443 too.
+   * @default false
+   */
+  readonly https?: boolean
 }
 
 /**
@@ -94,6 +100,8 @@ export class Network extends Construct {
   /** Interface and gateway endpoints, keyed by service suffix (`s3`, `ecr.api`, ...). */
   readonly endpoints: Record<string, VpcEndpoint> = {}
   readonly flowLogGroup?: CloudwatchLogGroup
+  /** The VPC's default security group, taken under management with every rule removed. */
+  readonly defaultSecurityGroup: DefaultSecurityGroup
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id)
@@ -126,6 +134,12 @@ export class Network extends Construct {
       enableDnsHostnames: true,
       enableDnsSupport: true,
       tags: { Name: `${name}-vpc` },
+    })
+    // AWS gives every VPC a default group that lets its members talk to each other and out to the
+    // world; anything launched without a group lands in it. Managed with no rules, it allows nothing.
+    this.defaultSecurityGroup = new DefaultSecurityGroup(this, 'default-sg', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${name}-default-deny` },
     })
     const subnets = (tier: string, offset: number) =>
       azs.map(
@@ -199,6 +213,8 @@ export class Network extends Construct {
       name,
       vpcId: this.vpc.id,
       ...(props.appPort !== undefined ? { appPort: props.appPort } : {}),
+      https: props.https ?? false,
+      endpoints: interfaceEndpoints,
     })
 
     this.endpoints.s3 = new VpcEndpoint(this, 'endpoint-s3', {
@@ -216,7 +232,7 @@ export class Network extends Construct {
           vpcEndpointType: 'Interface',
           privateDnsEnabled: true,
           subnetIds: this.appSubnets.map((s) => s.id),
-          securityGroupIds: [this.securityGroups.endpoints.id],
+          securityGroupIds: [this.securityGroups.endpoints!.id],
           tags: { Name: `${name}-${service}` },
         })
       }

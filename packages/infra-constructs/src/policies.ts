@@ -1,4 +1,4 @@
-import { type IAspect, TerraformStack } from 'cdktf'
+import { type IAspect, TerraformStack } from 'cdktn'
 import type { IConstruct } from 'constructs'
 import { PUBLIC_EXPOSURE_TAG } from './security-groups.js'
 
@@ -12,7 +12,32 @@ export const POLICY_RULES = {
     'Aurora/RDS, ElastiCache (at rest and in transit), S3, SQS, SNS, EBS and launch-template volumes are encrypted.',
   imdsv1: 'Launch templates and instances require IMDSv2 (http_tokens = "required").',
   'alarm-without-action': 'Every CloudWatch alarm has at least one alarm action and actions enabled.',
+  'world-open-egress':
+    'Egress to 0.0.0.0/0 or ::/0 is allowed on TCP 443 only (AWS APIs, image and package pulls), never on all ports or protocols.',
+  'launch-configuration':
+    'No aws_launch_configuration: deprecated, it cannot require IMDSv2 for the whole fleet nor take new instance types; use a launch template.',
+  'sns-aws-managed-key':
+    'SNS topics are not encrypted with the AWS-managed alias/aws/sns key: its key policy cannot be changed, so CloudWatch alarms cannot publish to the topic.',
+  'alarm-dimension-arn':
+    'ALB alarms name the load balancer and target group by ARN suffix (app/<name>/<id>, targetgroup/<name>/<id>), not the full ARN: a full ARN matches no metric and the alarm never fires.',
+  'prod-unprotected-database':
+    'In production, Aurora/RDS has deletion_protection = true and skip_final_snapshot is not true.',
+  'prod-plain-http':
+    'In production, every HTTP listener only redirects to HTTPS: bearer tokens never cross the internet in clear text.',
+  'open-port-without-listener':
+    'A port opened to the world on the load balancer group has a listener on that port.',
+  'default-security-group':
+    'Every VPC has its default security group managed (aws_default_security_group) with no ingress or egress rules.',
 } as const
+
+/** Options of {@link checkTicketingPolicies} and {@link TicketingPolicyAspect}. */
+export interface PolicyOptions {
+  /**
+   * Also apply the production rules (`prod-unprotected-database`, `prod-plain-http`).
+   * @default false
+   */
+  readonly production?: boolean
+}
 
 export type PolicyRule = keyof typeof POLICY_RULES
 
@@ -69,6 +94,17 @@ const SECRET_PATTERNS: [RegExp, string][] = [
   [/\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:[^@\s$/]+@/, 'credentials inside a URL'],
 ]
 
+const USER_DATA_KEYS = new Set(['user_data', 'user_data_base64'])
+/** Shapes a secret takes in a boot script (any case, `=` or `:`, flags), on top of SECRET_PATTERNS. */
+const USER_DATA_PATTERNS: [RegExp, string][] = [
+  [
+    /\b[\w-]*(password|passwd|secret|token|api[_-]?key)[\w-]*["']?\s*[:=]\s*["']?(?![$"'\s])[^\s"']{4,}/i,
+    'a secret assigned literally',
+  ],
+  [/--(password|passwd|token|secret|api-key)[= ]+["']?(?![$"'\s])\S+/i, 'a secret passed as a literal flag'],
+  [/\bmysql(admin|dump)?\b[^\n]*\s-p(?![\s$"'])\S+/, 'a MySQL password on the command line'],
+]
+
 /** Decodes launch-template user data: `${base64encode("...")}` or a base64 literal. */
 export function decodeUserData(value: string): string {
   const m = /^\$\{base64encode\(("(?:[^"\\]|\\.)*")\)\}$/s.exec(value)
@@ -91,15 +127,23 @@ function* strings(value: unknown, path: string[] = []): Generator<[path: string[
   else if (isObj(value)) for (const [k, v] of Object.entries(value)) yield* strings(v, [...path, k])
 }
 
-function worldOpenIngress(json: Json, out: PolicyViolation[]) {
-  const publicSgs = new Set<string>()
+/** Names of the security groups tagged as internet-facing (the load balancer's). */
+function publicSecurityGroups(json: Json): Set<string> {
+  const names = new Set<string>()
   for (const [type, name, body] of resources(json)) {
     if (type === 'aws_security_group' && isObj(body.tags) && body.tags[PUBLIC_EXPOSURE_TAG] === 'public') {
-      publicSgs.add(name)
+      names.add(name)
     }
   }
-  const sgOf = (ref: unknown) =>
-    typeof ref === 'string' ? /aws_security_group\.([\w-]+)\.id/.exec(ref)?.[1] : undefined
+  return names
+}
+
+/** The security group name in a `${aws_security_group.<name>.id}` reference. */
+const sgOf = (ref: unknown) =>
+  typeof ref === 'string' ? /aws_security_group\.([\w-]+)\.id/.exec(ref)?.[1] : undefined
+
+function worldOpenIngress(json: Json, out: PolicyViolation[]) {
+  const publicSgs = publicSecurityGroups(json)
   const check = (address: string, sg: string | undefined, cidrs: unknown[], from: unknown, to: unknown) => {
     const open = cidrs.filter((c) => typeof c === 'string' && WORLD.has(c))
     if (open.length === 0) return
@@ -172,11 +216,12 @@ function literalSecrets(json: Json, out: PolicyViolation[]) {
         })
         continue
       }
-      const text = key === 'user_data' ? decodeUserData(raw) : raw
-      for (const [re, what] of SECRET_PATTERNS) {
-        if (re.test(text))
-          out.push({ rule: 'literal-secret', address, message: `${path.join('.')} contains ${what}` })
-      }
+      // User data may be plain text, a base64 literal or a base64encode() call: look at both forms.
+      const texts = USER_DATA_KEYS.has(key) ? [raw, decodeUserData(raw)] : [raw]
+      const patterns = USER_DATA_KEYS.has(key) ? [...SECRET_PATTERNS, ...USER_DATA_PATTERNS] : SECRET_PATTERNS
+      const found = patterns.find(([re]) => texts.some((t) => re.test(t)))
+      if (found)
+        out.push({ rule: 'literal-secret', address, message: `${path.join('.')} contains ${found[1]}` })
     }
   }
   for (const [type, name, body] of resources(json)) scan(`${type}.${name}`, body)
@@ -269,14 +314,216 @@ function alarmsWithoutAction(json: Json, out: PolicyViolation[]) {
   }
 }
 
-/** Runs every rule over a stack's resolved Terraform JSON. Pure: usable on any cdk.tf.json. */
-export function checkTicketingPolicies(json: TerraformJson): PolicyViolation[] {
+function worldOpenEgress(json: Json, out: PolicyViolation[]) {
+  const check = (address: string, cidrs: unknown[], protocol: unknown, from: unknown, to: unknown) => {
+    const open = cidrs.filter((c) => typeof c === 'string' && WORLD.has(c))
+    if (open.length === 0) return
+    const tcp443 = String(protocol) === 'tcp' || String(protocol) === '6'
+    if (!(tcp443 && Number(from) === 443 && Number(to) === 443)) {
+      out.push({
+        rule: 'world-open-egress',
+        address,
+        message: `egress to ${open.join(', ')} on ${String(protocol)} ${from}-${to}; only tcp 443 may leave for anywhere`,
+      })
+    }
+  }
+  for (const [type, name, body] of resources(json)) {
+    const address = `${type}.${name}`
+    if (type === 'aws_vpc_security_group_egress_rule') {
+      check(address, [body.cidr_ipv4, body.cidr_ipv6], body.ip_protocol, body.from_port, body.to_port)
+    } else if (type === 'aws_security_group_rule' && body.type === 'egress') {
+      check(
+        address,
+        [...asArray(body.cidr_blocks), ...asArray(body.ipv6_cidr_blocks)],
+        body.protocol,
+        body.from_port,
+        body.to_port,
+      )
+    } else if (type === 'aws_security_group' || type === 'aws_default_security_group') {
+      for (const rule of asArray(body.egress).filter(isObj)) {
+        check(
+          address,
+          [...asArray(rule.cidr_blocks), ...asArray(rule.ipv6_cidr_blocks)],
+          rule.protocol,
+          rule.from_port,
+          rule.to_port,
+        )
+      }
+    }
+  }
+}
+
+function launchConfigurations(json: Json, out: PolicyViolation[]) {
+  for (const [type, name] of resources(json)) {
+    if (type === 'aws_launch_configuration') {
+      out.push({
+        rule: 'launch-configuration',
+        address: `${type}.${name}`,
+        message: 'launch configurations are deprecated; use aws_launch_template',
+      })
+    }
+  }
+}
+
+function snsAwsManagedKey(json: Json, out: PolicyViolation[]) {
+  for (const [type, name, body] of resources(json)) {
+    if (type !== 'aws_sns_topic' || typeof body.kms_master_key_id !== 'string') continue
+    if (/(^|:)alias\/aws\/sns$/.test(body.kms_master_key_id)) {
+      out.push({
+        rule: 'sns-aws-managed-key',
+        address: `${type}.${name}`,
+        message: 'alias/aws/sns cannot grant cloudwatch.amazonaws.com; use a customer-managed KMS key',
+      })
+    }
+  }
+}
+
+/** A reference or literal that is a full ELB ARN rather than its `arn_suffix`. */
+const isFullElbArn = (v: unknown) =>
+  typeof v === 'string' &&
+  (/^arn:aws[\w-]*:elasticloadbalancing:/.test(v) ||
+    /\$\{aws_(lb|alb|lb_target_group|alb_target_group)\.[\w-]+\.(arn|id)\}/.test(v))
+
+function alarmDimensionArns(json: Json, out: PolicyViolation[]) {
+  for (const [type, name, body] of resources(json)) {
+    if (type !== 'aws_cloudwatch_metric_alarm') continue
+    const dimensionSets = [
+      body.dimensions,
+      ...asArray(body.metric_query)
+        .filter(isObj)
+        .flatMap((q) =>
+          asArray(q.metric)
+            .filter(isObj)
+            .map((m) => m.dimensions),
+        ),
+    ].filter(isObj)
+    for (const dims of dimensionSets) {
+      for (const key of ['LoadBalancer', 'TargetGroup']) {
+        if (isFullElbArn(dims[key])) {
+          out.push({
+            rule: 'alarm-dimension-arn',
+            address: `${type}.${name}`,
+            message: `dimension ${key} is a full ARN; CloudWatch names it by ARN suffix (use arn_suffix)`,
+          })
+        }
+      }
+    }
+  }
+}
+
+function productionDatabases(json: Json, out: PolicyViolation[]) {
+  for (const [type, name, body] of resources(json)) {
+    if (type !== 'aws_rds_cluster' && type !== 'aws_db_instance') continue
+    const address = `${type}.${name}`
+    if (!isTrue(body.deletion_protection)) {
+      out.push({
+        rule: 'prod-unprotected-database',
+        address,
+        message: 'deletion_protection must be true in production',
+      })
+    }
+    if (isTrue(body.skip_final_snapshot)) {
+      out.push({
+        rule: 'prod-unprotected-database',
+        address,
+        message: 'skip_final_snapshot must not be true in production',
+      })
+    }
+  }
+}
+
+function productionPlainHttp(json: Json, out: PolicyViolation[]) {
+  for (const [type, name, body] of resources(json)) {
+    if (type !== 'aws_lb_listener' && type !== 'aws_alb_listener') continue
+    if (String(body.protocol ?? 'HTTP').toUpperCase() !== 'HTTP') continue
+    const actions = asArray(body.default_action).filter(isObj)
+    const redirects =
+      actions.length > 0 &&
+      actions.every((a) => {
+        const r = asArray(a.redirect).filter(isObj)[0]
+        return a.type === 'redirect' && String(r?.protocol ?? '').toUpperCase() === 'HTTPS'
+      })
+    if (!redirects) {
+      out.push({
+        rule: 'prod-plain-http',
+        address: `${type}.${name}`,
+        message: 'an HTTP listener serves traffic in production; make it redirect to HTTPS',
+      })
+    }
+  }
+}
+
+function portsWithoutListener(json: Json, out: PolicyViolation[]) {
+  const publicSgs = publicSecurityGroups(json)
+  const listenerPorts = new Set<number>()
+  for (const [type, , body] of resources(json)) {
+    if (type === 'aws_lb_listener' || type === 'aws_alb_listener') listenerPorts.add(Number(body.port))
+  }
+  for (const [type, name, body] of resources(json)) {
+    if (type !== 'aws_vpc_security_group_ingress_rule') continue
+    const sg = sgOf(body.security_group_id)
+    const open = [body.cidr_ipv4, body.cidr_ipv6].some((c) => typeof c === 'string' && WORLD.has(c))
+    if (!sg || !publicSgs.has(sg) || !open) continue
+    if (!listenerPorts.has(Number(body.from_port))) {
+      out.push({
+        rule: 'open-port-without-listener',
+        address: `${type}.${name}`,
+        message: `port ${body.from_port} is open to the world but no listener answers on it`,
+      })
+    }
+  }
+}
+
+function defaultSecurityGroups(json: Json, out: PolicyViolation[]) {
+  const managed = new Map<string, Json>()
+  for (const [type, , body] of resources(json)) {
+    if (type !== 'aws_default_security_group' || typeof body.vpc_id !== 'string') continue
+    const vpc = /aws_vpc\.([\w-]+)\.id/.exec(body.vpc_id)?.[1]
+    if (vpc) managed.set(vpc, body)
+  }
+  for (const [type, name, body] of resources(json)) {
+    const address = `${type}.${name}`
+    if (type === 'aws_vpc' && !managed.has(name)) {
+      out.push({
+        rule: 'default-security-group',
+        address,
+        message:
+          'the default security group of this VPC is unmanaged (and allows traffic); add aws_default_security_group with no rules',
+      })
+    } else if (
+      type === 'aws_default_security_group' &&
+      (asArray(body.ingress).length > 0 || asArray(body.egress).length > 0)
+    ) {
+      out.push({
+        rule: 'default-security-group',
+        address,
+        message: 'the default security group must have no rules',
+      })
+    }
+  }
+}
+
+/**
+ * Runs every rule over a stack's resolved Terraform JSON (the production rules too with
+ * `production: true`). Pure: usable on any cdk.tf.json.
+ */
+export function checkTicketingPolicies(json: TerraformJson, options: PolicyOptions = {}): PolicyViolation[] {
   const out: PolicyViolation[] = []
   worldOpenIngress(json, out)
+  worldOpenEgress(json, out)
   literalSecrets(json, out)
   unencryptedStores(json, out)
   imdsV1(json, out)
   alarmsWithoutAction(json, out)
+  launchConfigurations(json, out)
+  snsAwsManagedKey(json, out)
+  alarmDimensionArns(json, out)
+  portsWithoutListener(json, out)
+  defaultSecurityGroups(json, out)
+  if (options.production) {
+    productionDatabases(json, out)
+    productionPlainHttp(json, out)
+  }
   return out
 }
 
@@ -292,13 +539,15 @@ export function checkTicketingPolicies(json: TerraformJson): PolicyViolation[] {
 export class TicketingPolicyAspect implements IAspect {
   private readonly seen = new WeakSet<TerraformStack>()
 
+  constructor(private readonly options: PolicyOptions = {}) {}
+
   visit(node: IConstruct): void {
     if (!TerraformStack.isStack(node) || this.seen.has(node)) return
     this.seen.add(node)
     const stack = node
     stack.node.addValidation({
       validate: () =>
-        checkTicketingPolicies(stack.toTerraform() as TerraformJson).map(
+        checkTicketingPolicies(stack.toTerraform() as TerraformJson, this.options).map(
           (v) => `[policy:${v.rule}] ${v.address}: ${v.message}`,
         ),
     })

@@ -1,5 +1,5 @@
-import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy/index.js'
-import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository/index.js'
+import { EcrLifecyclePolicy } from '@cdktn/provider-aws/lib/ecr-lifecycle-policy/index.js'
+import { EcrRepository } from '@cdktn/provider-aws/lib/ecr-repository/index.js'
 import { Construct } from 'constructs'
 import { validator } from './validate.js'
 

@@ -1,6 +1,6 @@
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js'
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js'
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js'
+import { SecurityGroup } from '@cdktn/provider-aws/lib/security-group/index.js'
+import { VpcSecurityGroupEgressRule } from '@cdktn/provider-aws/lib/vpc-security-group-egress-rule/index.js'
+import { VpcSecurityGroupIngressRule } from '@cdktn/provider-aws/lib/vpc-security-group-ingress-rule/index.js'
 import { Construct } from 'constructs'
 import { validator } from './validate.js'
 
@@ -28,6 +28,17 @@ export interface SecurityGroupsProps {
    * @default 6379
    */
   readonly cachePort?: number
+  /**
+   * Open 443 on the ALB group. Only when an HTTPS listener answers there: an open port with no
+   * listener behind it is an invitation to scan, and the policy check rejects it.
+   * @default false
+   */
+  readonly https?: boolean
+  /**
+   * Create the group of the interface VPC endpoints (only when there are interface endpoints).
+   * @default false
+   */
+  readonly endpoints?: boolean
 }
 
 /**
@@ -39,7 +50,7 @@ export interface SecurityGroupsProps {
  * groups can reference each other without a dependency cycle.
  */
 export class SecurityGroups extends Construct {
-  /** Internet-facing ALB group (80/443 from anywhere, egress to the app port only). */
+  /** Internet-facing ALB group (80, and 443 with `https`, from anywhere; egress to the app port only). */
   readonly alb: SecurityGroup
   /** Application instances (app port from the ALB; egress 443 + DB + Redis). */
   readonly app: SecurityGroup
@@ -47,8 +58,8 @@ export class SecurityGroups extends Construct {
   readonly database: SecurityGroup
   /** ElastiCache (Redis port from the app only, no egress). */
   readonly cache: SecurityGroup
-  /** Interface VPC endpoints (443 from the app only). */
-  readonly endpoints: SecurityGroup
+  /** Interface VPC endpoints (443 from the app only); only with `endpoints: true`. */
+  readonly endpoints?: SecurityGroup
 
   constructor(scope: Construct, id: string, props: SecurityGroupsProps) {
     super(scope, id)
@@ -73,9 +84,11 @@ export class SecurityGroups extends Construct {
     this.app = group('app', 'Application instances: app port from the ALB only')
     this.database = group('db', 'Aurora MySQL: from the application only')
     this.cache = group('redis', 'ElastiCache Redis: from the application only')
-    this.endpoints = group('endpoints', 'Interface VPC endpoints: HTTPS from the application only')
+    if (props.endpoints) {
+      this.endpoints = group('endpoints', 'Interface VPC endpoints: HTTPS from the application only')
+    }
 
-    for (const port of [80, 443]) {
+    for (const port of props.https ? [80, 443] : [80]) {
       new VpcSecurityGroupIngressRule(this, `alb-in-${port}`, {
         securityGroupId: this.alb.id,
         description: `HTTP${port === 443 ? 'S' : ''} from the internet`,
@@ -106,7 +119,7 @@ export class SecurityGroups extends Construct {
     link('alb-app', this.alb, this.app, appPort, 'ALB to application')
     link('app-db', this.app, this.database, dbPort, 'Application to Aurora')
     link('app-redis', this.app, this.cache, cachePort, 'Application to Redis')
-    link('app-endpoints', this.app, this.endpoints, 443, 'Application to VPC endpoints')
+    if (this.endpoints) link('app-endpoints', this.app, this.endpoints, 443, 'Application to VPC endpoints')
     // ECR, S3, Secrets Manager, SSM and the OS package mirrors are all HTTPS: through the NAT
     // gateway, or the S3 gateway endpoint when there is no NAT.
     new VpcSecurityGroupEgressRule(this, 'app-https-out', {

@@ -1,7 +1,7 @@
-import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js'
-import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js'
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js'
-import { Aspects, dependable, TerraformOutput, TerraformStack } from 'cdktf'
+import { DataAwsSecretsmanagerRandomPassword } from '@cdktn/provider-aws/lib/data-aws-secretsmanager-random-password/index.js'
+import { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret/index.js'
+import { SecretsmanagerSecretVersion } from '@cdktn/provider-aws/lib/secretsmanager-secret-version/index.js'
+import { Aspects, dependable, TerraformOutput, TerraformStack } from 'cdktn'
 import { Construct } from 'constructs'
 import { AppFleet } from './app-fleet.js'
 import { Cache, type SafeEvictionPolicy } from './cache.js'
@@ -15,6 +15,14 @@ import { TicketingPolicyAspect } from './policies.js'
 import { Registry } from './registry.js'
 import { SecureBucket } from './secure-bucket.js'
 import { validator } from './validate.js'
+
+/** Addresses that are clearly not anyone's inbox: RFC 2606 domains and template leftovers. */
+function isPlaceholderEmail(email: string): boolean {
+  return (
+    /@(example\.(com|org|net)|[^@]*\.(example|invalid|test))$/i.test(email) ||
+    /^your[-_.]?e?-?mail@/i.test(email)
+  )
+}
 
 /** Props of {@link TicketingStack}: the seed's terraform.tfvars, typed, plus the knobs the seed lacked. */
 export interface TicketingStackProps {
@@ -82,18 +90,32 @@ export interface TicketingStackProps {
    */
   readonly redisEvictionPolicy?: SafeEvictionPolicy
   /**
-   * `alarm_email`, subscribed to the alert topic.
-   * @default undefined (no subscription)
+   * `alarm_email`, subscribed to the alert topic. Required in production, and not a placeholder
+   * (example.com, your-email@...): alarms nobody receives are no alarms.
+   * @default undefined (no subscription; allowed outside production only)
    */
   readonly alarmEmail?: string
+  /**
+   * A production stack: requires `certificateArn` (buyers' JWTs never cross the internet in clear
+   * text) and a real `alarmEmail`, and the policy check then also demands deletion protection and
+   * final snapshots on the databases and HTTP listeners that only redirect to HTTPS.
+   * @default true when environment is 'prod' or 'production'
+   */
+  readonly production?: boolean
+  /**
+   * Tags for the instances and volumes the Auto Scaling group launches (the provider's
+   * default_tags do not reach them): pass the same tags as the provider's default_tags.
+   * @default {}
+   */
+  readonly tags?: Record<string, string>
   /**
    * Image tag the fleet runs.
    * @default 'v1.0.0'
    */
   readonly imageTag?: string
   /**
-   * ACM certificate for HTTPS (TLS 1.3 policy, HTTP → HTTPS redirect).
-   * @default undefined (HTTP only)
+   * ACM certificate for HTTPS (TLS 1.3 policy, HTTP → HTTPS redirect). Required in production.
+   * @default undefined (HTTP only, port 443 closed; allowed outside production only)
    */
   readonly certificateArn?: string
   /**
@@ -156,6 +178,15 @@ export class TicketingStack extends Construct {
     v.name('environment', props.environment, 8)
     const name = `${props.projectName}-${props.environment}`
     this.prefix = name
+    const production = props.production ?? ['prod', 'production'].includes(props.environment)
+    if (production) {
+      if (!props.certificateArn) {
+        v.fail('certificateArn', 'a production stack serves HTTPS only: give an ACM certificate ARN')
+      }
+      if (!props.alarmEmail || isPlaceholderEmail(props.alarmEmail)) {
+        v.fail('alarmEmail', `a production stack needs a real alarm e-mail, got "${props.alarmEmail ?? ''}"`)
+      }
+    }
     const protect = props.deletionProtection ?? true
     const logRetentionDays = props.logRetentionDays ?? 30
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE
@@ -167,6 +198,7 @@ export class TicketingStack extends Construct {
       ...(props.vpcCidr ? { vpcCidr: props.vpcCidr } : {}),
       ...(props.natGateways ? { natGateways: props.natGateways } : {}),
       logRetentionDays,
+      https: Boolean(props.certificateArn),
     })
     const azs = this.network.availabilityZones
     const sg = this.network.securityGroups
@@ -255,6 +287,7 @@ export class TicketingStack extends Construct {
       ...(props.maxSize !== undefined ? { maxSize: props.maxSize } : {}),
       ...(props.desiredSize !== undefined ? { desiredCapacity: props.desiredSize } : {}),
       ...(props.cpuTargetPercent !== undefined ? { cpuTargetPercent: props.cpuTargetPercent } : {}),
+      ...(props.tags ? { tags: props.tags } : {}),
       environment: { SQS_QUEUE_URL: this.messaging.queue.url, DATABASE_NAME: 'ticketing' },
     })
     // Instances should boot only once the stores they connect to exist.
@@ -299,6 +332,7 @@ export class TicketingStack extends Construct {
     output('db_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret of the Aurora master user')
     output('dashboard_name', this.monitoring.dashboardName, 'CloudWatch dashboard')
 
-    if (props.enforcePolicies ?? true) Aspects.of(TerraformStack.of(this)).add(new TicketingPolicyAspect())
+    if (props.enforcePolicies ?? true)
+      Aspects.of(TerraformStack.of(this)).add(new TicketingPolicyAspect({ production }))
   }
 }

@@ -1,4 +1,4 @@
-import { Token } from 'cdktf'
+import { Token } from 'cdktn'
 import { InvalidPropsError } from './errors.js'
 
 /** A parsed IPv4 CIDR block. */

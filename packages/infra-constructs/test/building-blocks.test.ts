@@ -1,5 +1,5 @@
 // The constructs used on their own (Testing.synthScope), outside TicketingStack.
-import { Testing } from 'cdktf'
+import { Testing } from 'cdktn'
 import { describe, expect, it } from 'vitest'
 import { Messaging, Monitoring, Network, Registry, SecureBucket } from '../src/index.js'
 import { type Json, only, resources } from './helpers.js'

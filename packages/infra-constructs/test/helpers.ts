@@ -1,7 +1,7 @@
 // Shared synth helpers: build a TicketingStack in a fresh Testing app, synthesize once, and query
 // the resolved JSON by resource type.
-import { AwsProvider } from '@cdktf/provider-aws/lib/provider/index.js'
-import { TerraformDataSource, TerraformResource, TerraformStack, Testing } from 'cdktf'
+import { AwsProvider } from '@cdktn/provider-aws/lib/provider/index.js'
+import { TerraformDataSource, TerraformResource, TerraformStack, Testing } from 'cdktn'
 import { TicketingStack, type TicketingStackProps } from '../src/index.js'
 
 // biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON is untyped; tests index into it freely
@@ -46,7 +46,7 @@ export function only(json: Json, type: string): Json {
   return all[0]![1]
 }
 
-/** The resource of a type whose name contains `part` (cdktf names are path-derived). */
+/** The resource of a type whose name contains `part` (CDK Terrain names are path-derived). */
 export function named(json: Json, type: string, part: string): Json {
   const hits = resources(json, type).filter(([n]) => n.includes(part))
   if (hits.length !== 1)

@@ -1,18 +1,35 @@
 // Each policy rule, broken on purpose inside an otherwise valid TicketingStack: synth must fail
 // with that rule's id. A fresh stack per case (about half a second each).
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js'
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js'
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js'
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js'
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue/index.js'
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js'
-import { Aspects, Fn, TerraformStack, TerraformVariable, Testing } from 'cdktf'
+import { CloudwatchMetricAlarm } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm/index.js'
+import { LaunchConfiguration } from '@cdktn/provider-aws/lib/launch-configuration/index.js'
+import { LaunchTemplate } from '@cdktn/provider-aws/lib/launch-template/index.js'
+import { SecretsmanagerSecretVersion } from '@cdktn/provider-aws/lib/secretsmanager-secret-version/index.js'
+import { SecurityGroup } from '@cdktn/provider-aws/lib/security-group/index.js'
+import { SqsQueue } from '@cdktn/provider-aws/lib/sqs-queue/index.js'
+import { Vpc } from '@cdktn/provider-aws/lib/vpc/index.js'
+import { VpcSecurityGroupEgressRule } from '@cdktn/provider-aws/lib/vpc-security-group-egress-rule/index.js'
+import { VpcSecurityGroupIngressRule } from '@cdktn/provider-aws/lib/vpc-security-group-ingress-rule/index.js'
+import { Aspects, Fn, TerraformStack, TerraformVariable, Testing } from 'cdktn'
 import { describe, expect, it } from 'vitest'
-import { checkTicketingPolicies, type POLICY_RULES, TicketingPolicyAspect } from '../src/index.js'
+import {
+  checkTicketingPolicies,
+  POLICY_RULES,
+  TicketingPolicyAspect,
+  type TicketingStackProps,
+} from '../src/index.js'
 import { buildStack, synthJson } from './helpers.js'
 
 type Built = ReturnType<typeof buildStack>
-const breaks: [string, keyof typeof POLICY_RULES, (b: Built) => void][] = [
+/** What a production stack needs to synth at all. */
+const PROD: Partial<TicketingStackProps> = {
+  environment: 'prod',
+  certificateArn: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/0b3c1d5e-1111-2222-3333-444455556666',
+  alarmEmail: 'oncall@tickets.dev',
+}
+const userData = (b: Built, script: string) => {
+  b.ticketing.appFleet.launchTemplate.userData = script
+}
+const breaks: [string, keyof typeof POLICY_RULES, (b: Built) => void, Partial<TicketingStackProps>?][] = [
   [
     'SSH open to the world on the app group',
     'world-open-ingress',
@@ -143,11 +160,148 @@ const breaks: [string, keyof typeof POLICY_RULES, (b: Built) => void][] = [
       ticketing.monitoring.alarms[0]!.addOverride('actions_enabled', false)
     },
   ],
+  [
+    'a lower-case secret in plain-text (not base64) user data',
+    'literal-secret',
+    (b) => userData(b, '#!/bin/bash\nexport jwt_secret=s3cr3t-value-42\n'),
+  ],
+  [
+    'a MySQL password on the command line in user data',
+    'literal-secret',
+    (b) => userData(b, Fn.base64encode('#!/bin/bash\nmysql -uadmin -pYourSecure123 ticketing < seed.sql\n')),
+  ],
+  [
+    'a YAML secret in cloud-init user data',
+    'literal-secret',
+    (b) =>
+      userData(
+        b,
+        Buffer.from(
+          '#cloud-config\nwrite_files:\n  - content: \'redis_auth_token: "fake-redis-token"\'\n',
+        ).toString('base64'),
+      ),
+  ],
+  [
+    'a secret passed as a flag in user data',
+    'literal-secret',
+    (b) => userData(b, Fn.base64encode('#!/bin/bash\n/opt/app/bin/start --token abcdef123456\n')),
+  ],
+  [
+    'the alert topic on the AWS-managed alias/aws/sns key',
+    'sns-aws-managed-key',
+    ({ ticketing }) => {
+      ticketing.messaging.alertTopic.addOverride('kms_master_key_id', 'alias/aws/sns')
+    },
+  ],
+  [
+    'an ALB alarm on the full load-balancer ARN (the seed guide)',
+    'alarm-dimension-arn',
+    ({ ticketing }) => {
+      ticketing.monitoring.alarms[0]!.addOverride('dimensions', {
+        LoadBalancer: ticketing.loadBalancer.alb.arn,
+      })
+    },
+  ],
+  [
+    'an ALB alarm on a literal target-group ARN',
+    'alarm-dimension-arn',
+    ({ ticketing }) => {
+      ticketing.monitoring.alarms[0]!.addOverride('dimensions', {
+        TargetGroup:
+          'arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup/tg/0123456789abcdef',
+      })
+    },
+  ],
+  [
+    'deletion_protection = false in prod',
+    'prod-unprotected-database',
+    () => {},
+    { ...PROD, deletionProtection: false },
+  ],
+  [
+    'skip_final_snapshot = true in prod',
+    'prod-unprotected-database',
+    ({ ticketing }) => {
+      ticketing.database.cluster.addOverride('skip_final_snapshot', true)
+    },
+    PROD,
+  ],
+  [
+    'an HTTP listener that forwards in prod',
+    'prod-plain-http',
+    ({ ticketing }) => {
+      ticketing.loadBalancer.httpListener.addOverride('default_action', [
+        { type: 'forward', target_group_arn: ticketing.loadBalancer.targetGroup.arn },
+      ])
+    },
+    PROD,
+  ],
+  [
+    'all traffic out to the world from the app group',
+    'world-open-egress',
+    ({ ticketing }) => {
+      new VpcSecurityGroupEgressRule(ticketing, 'all-out', {
+        securityGroupId: ticketing.network.securityGroups.app.id,
+        ipProtocol: '-1',
+        cidrIpv4: '0.0.0.0/0',
+      })
+    },
+  ],
+  [
+    'an inline world-open egress block',
+    'world-open-egress',
+    ({ ticketing }) => {
+      new SecurityGroup(ticketing, 'chatty', {
+        vpcId: ticketing.network.vpc.id,
+        egress: [{ fromPort: 0, toPort: 0, protocol: '-1', ipv6CidrBlocks: ['::/0'] }],
+      })
+    },
+  ],
+  [
+    'an aws_launch_configuration',
+    'launch-configuration',
+    ({ ticketing }) => {
+      new LaunchConfiguration(ticketing, 'legacy', {
+        imageId: 'ami-0123456789abcdef0',
+        instanceType: 't3.micro',
+        metadataOptions: { httpTokens: 'required' },
+      })
+    },
+  ],
+  [
+    '443 opened on the ALB with no HTTPS listener',
+    'open-port-without-listener',
+    ({ ticketing }) => {
+      new VpcSecurityGroupIngressRule(ticketing, 'https-nobody', {
+        securityGroupId: ticketing.network.securityGroups.alb.id,
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: '0.0.0.0/0',
+      })
+    },
+  ],
+  [
+    'rules on the default security group',
+    'default-security-group',
+    ({ ticketing }) => {
+      ticketing.network.defaultSecurityGroup.addOverride('ingress', [
+        { protocol: '-1', self: true, from_port: 0, to_port: 0 },
+      ])
+    },
+  ],
+  [
+    'a VPC whose default security group is left unmanaged',
+    'default-security-group',
+    ({ ticketing }) => {
+      new Vpc(ticketing, 'other-vpc', { cidrBlock: '10.9.0.0/16' })
+    },
+  ],
 ]
 
 describe('policy rules fail synth', () => {
-  it.each(breaks)('%s → %s', (_title, rule, breakIt) => {
-    const built = buildStack()
+  it.each(breaks)('%s → %s', (_title, rule, breakIt, props) => {
+    const built = buildStack(props)
     breakIt(built)
     expect(() => Testing.synth(built.stack, true)).toThrow(new RegExp(`\\[policy:${rule}\\]`))
   })
@@ -183,6 +337,15 @@ describe('policy rules fail synth', () => {
     const built = buildStack()
     const json = synthJson(built.stack)
     expect(checkTicketingPolicies(json)).toEqual([])
+  })
+
+  it('leaves a compliant production stack alone, production rules included', () => {
+    const json = synthJson(buildStack(PROD).stack)
+    expect(checkTicketingPolicies(json, { production: true })).toEqual([])
+  })
+
+  it('every rule has a test that breaks it on purpose', () => {
+    expect(new Set(breaks.map(([, rule]) => rule))).toEqual(new Set(Object.keys(POLICY_RULES)))
   })
 
   it('works as a standalone aspect on any stack', () => {

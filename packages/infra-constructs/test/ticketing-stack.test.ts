@@ -1,8 +1,14 @@
 // Property assertions for every default of the composed stack. The stack is synthesized once
 // (with validations, so the policy aspect runs) and every test reads the same JSON.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { checkTicketingPolicies, TICKETING_METRICS } from '../src/index.js'
 import {
+  auroraMysqlFamily,
+  checkTicketingPolicies,
+  DEFAULT_AURORA_MYSQL_VERSION,
+  TICKETING_METRICS,
+} from '../src/index.js'
+import {
+  buildStack,
   countReferences,
   type Json,
   named,
@@ -62,10 +68,11 @@ describe('TicketingStack defaults', () => {
     })
   })
 
-  it('security groups: only the ALB is world-open, on 80/443; the rest chain by group reference', () => {
+  it('security groups: only the ALB is world-open, on 80 (443 only with HTTPS); the rest chain by group reference', () => {
     const ingress = resources(json, 'aws_vpc_security_group_ingress_rule').map(([, r]) => r)
     const world = ingress.filter((r) => r.cidr_ipv4 === '0.0.0.0/0')
-    expect(world.map((r) => r.from_port).sort()).toEqual([443, 80])
+    // No certificate, no HTTPS listener: 443 stays closed (an open port with nothing behind it).
+    expect(world.map((r) => r.from_port).sort()).toEqual([80])
     expect(new Set(world.map((r) => r.security_group_id))).toEqual(
       new Set([ref(json, 'aws_security_group', 'sg_alb', 'id')]),
     )
@@ -341,5 +348,73 @@ describe('TicketingStack defaults', () => {
       },
       ecr_repository_url: { value: ref(json, 'aws_ecr_repository', 'repo', 'repository_url') },
     })
+  })
+})
+
+describe('what first production users need', () => {
+  const prod = {
+    environment: 'prod',
+    certificateArn:
+      'arn:aws:acm:ap-northeast-2:123456789012:certificate/0b3c1d5e-1111-2222-3333-444455556666',
+    alarmEmail: 'oncall@tickets.dev',
+  }
+
+  it('a production stack requires a certificate and a real alarm e-mail', () => {
+    expect(() => buildStack({ ...prod, certificateArn: undefined })).toThrow(/certificateArn.*HTTPS/)
+    expect(() => buildStack({ ...prod, alarmEmail: 'your-email@example.com' })).toThrow(/alarmEmail/)
+    expect(() => buildStack({ ...prod, alarmEmail: undefined })).toThrow(/alarmEmail/)
+  })
+
+  it('with HTTPS, 443 opens on the ALB group', () => {
+    const { json } = synthTicketing(prod)
+    const world = resources(json, 'aws_vpc_security_group_ingress_rule')
+      .map(([, r]) => r)
+      .filter((r) => r.cidr_ipv4 === '0.0.0.0/0')
+    expect(world.map((r) => r.from_port).sort()).toEqual([443, 80])
+  })
+
+  it('instance refresh keeps full capacity: min 100%, max 200%', () => {
+    const { json } = synthTicketing()
+    expect(only(json, 'aws_autoscaling_group').instance_refresh.preferences).toMatchObject({
+      min_healthy_percentage: 100,
+      max_healthy_percentage: 200,
+    })
+  })
+
+  it('instances, volumes and interfaces launched by the group carry the stack tags', () => {
+    const tags = { Project: 'Ticketing', Environment: 'dev', CostCenter: 'tix' }
+    const { json } = synthTicketing({ tags })
+    const specs = only(json, 'aws_launch_template').tag_specifications
+    expect(specs.map((s: Json) => s.resource_type).sort()).toEqual([
+      'instance',
+      'network-interface',
+      'volume',
+    ])
+    for (const spec of specs) expect(spec.tags).toEqual({ ...tags, Name: 'ticketing-dev-app' })
+  })
+
+  it('no unused security group: the endpoints group exists only with interface endpoints', () => {
+    const groups = (json: Json) => resources(json, 'aws_security_group').map(([n]) => n)
+    expect(groups(synthTicketing().json).some((n) => n.includes('endpoints'))).toBe(false)
+    expect(groups(synthTicketing({ natGateways: 'none' }).json).some((n) => n.includes('endpoints'))).toBe(
+      true,
+    )
+  })
+
+  it('the default security group is managed, with no rules', () => {
+    const { json } = synthTicketing()
+    const sg = only(json, 'aws_default_security_group')
+    expect(sg.vpc_id).toBe(ref(json, 'aws_vpc', 'vpc', 'id'))
+    expect(sg.ingress).toBeUndefined()
+    expect(sg.egress).toBeUndefined()
+  })
+
+  it('the parameter-group family follows the pinned engine version', () => {
+    expect(auroraMysqlFamily(DEFAULT_AURORA_MYSQL_VERSION)).toBe('aurora-mysql8.0')
+    expect(auroraMysqlFamily('8.4.mysql_aurora.4.0.0')).toBe('aurora-mysql8.4')
+    expect(auroraMysqlFamily('8.0')).toBeUndefined()
+    const { json } = synthTicketing()
+    expect(only(json, 'aws_rds_cluster').engine_version).toBe(DEFAULT_AURORA_MYSQL_VERSION)
+    expect(only(json, 'aws_rds_cluster_parameter_group').family).toBe('aurora-mysql8.0')
   })
 })

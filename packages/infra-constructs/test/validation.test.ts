@@ -1,6 +1,6 @@
 // Props are checked in the constructors: a bad config fails at `new`, with the construct, the prop
 // and the reason in the message, before any Terraform is written.
-import { TerraformStack, Testing } from 'cdktf'
+import { TerraformStack, Testing } from 'cdktn'
 import { describe, expect, it } from 'vitest'
 import {
   AppFleet,

@@ -54,6 +54,7 @@ describe('certificate + WAF + prod sizing', () => {
     json = synthTicketing({
       environment: 'prod',
       certificateArn: CERT,
+      alarmEmail: 'oncall@tickets.dev',
       webAclArn: WAF,
       availabilityZones: ['ap-northeast-2a', 'ap-northeast-2b', 'ap-northeast-2c'],
       instanceType: 'm7g.large',

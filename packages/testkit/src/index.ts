@@ -1,3 +1,4 @@
+export { type ChromiumLookup, findOrInstallChromium } from './browser.js'
 export {
   type ClientPool,
   type ClientPoolOptions,
