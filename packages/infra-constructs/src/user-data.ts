@@ -59,13 +59,15 @@ urlencode() {
 }
 
 # Secrets are read here, at boot, with the instance role; they are written only to a root-only env file.
-DB_SECRET="$(secret '${input.databaseSecretArn}')"
-DB_USER="$(echo "$DB_SECRET" | jq -r .username)"
-DB_PASSWORD="$(echo "$DB_SECRET" | jq -r .password)"
+DB_USER="$(secret '${input.databaseSecretArn}' | jq -r .username)"
 REDIS_TOKEN="$(secret '${input.redisSecretArn}')"
 JWT_SECRET="$(secret '${input.jwtSecretArn}')"
 
 # ssl=Amazon RDS: mysql2's TLS profile with the RDS CA bundle (the cluster requires TLS).
+# The database password is not copied here: RDS rotates it (every 7 days by default), so the app
+# reads it from the secret itself when it connects, and again when MySQL refuses it
+# (DATABASE_SECRET_ID). TRUST_PROXY=1: the ALB is the one proxy in front, and its
+# X-Forwarded-For names the client (rate limits count per client, not per ALB node).
 umask 077
 mkdir -p /etc/ticketing
 cat > /etc/ticketing/app.env <<ENV
@@ -73,14 +75,16 @@ PORT=${input.appPort}
 NODE_ENV=production
 AUTH_MODE=jwt
 JWT_SECRET=$JWT_SECRET
-DATABASE_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
-DATABASE_READER_URL=mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${input.databaseReaderHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
+DATABASE_URL=mysql://$(urlencode "$DB_USER")@${input.databaseHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
+DATABASE_READER_URL=mysql://$(urlencode "$DB_USER")@${input.databaseReaderHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
+DATABASE_SECRET_ID=${input.databaseSecretArn}
+TRUST_PROXY=1
 REDIS_URL=rediss://:$(urlencode "$REDIS_TOKEN")@${input.redisHost}:${input.redisPort}
 CLOUDWATCH_NAMESPACE=${input.cloudwatchNamespace}
 AWS_REGION=$REGION
 ${extra}
 ENV
-unset DB_SECRET DB_PASSWORD REDIS_TOKEN JWT_SECRET
+unset REDIS_TOKEN JWT_SECRET
 
 aws ecr get-login-password --region "$REGION" | docker login --username AWS --password-stdin "$REGISTRY"
 docker pull "$IMAGE"

@@ -34,8 +34,8 @@ describe('user data', () => {
   })
 
   it('reads every secret from Secrets Manager at boot, by ARN reference', () => {
-    expect(script).toContain(`DB_SECRET="$(secret '\${aws_rds_cluster.`)
-    expect(script).toMatch(/master_user_secret\[0\]\.secret_arn\}'\)"/)
+    expect(script).toContain(`DB_USER="$(secret '\${aws_rds_cluster.`)
+    expect(script).toMatch(/master_user_secret\[0\]\.secret_arn\}' \| jq -r \.username\)"/)
     expect(script).toContain(
       `REDIS_TOKEN="$(secret '${ref(json, 'aws_secretsmanager_secret', 'auth-token', 'arn')}')"`,
     )
@@ -61,8 +61,14 @@ describe('user data', () => {
     expect(lines.REDIS_URL).toBe(`rediss://:$(urlencode "$REDIS_TOKEN")@${redis}:6379`)
     const writer = ref(json, 'aws_rds_cluster', 'cluster', 'endpoint')
     expect(lines.DATABASE_URL).toBe(
-      `mysql://$(urlencode "$DB_USER"):$(urlencode "$DB_PASSWORD")@${writer}:3306/ticketing?ssl=Amazon%20RDS`,
+      `mysql://$(urlencode "$DB_USER")@${writer}:3306/ticketing?ssl=Amazon%20RDS`,
     )
+    // The password rotates: the app reads it from the secret, never from a file written at boot.
+    expect(lines.DATABASE_SECRET_ID).toMatch(
+      /^\$\{aws_rds_cluster\.[\w-]+\.master_user_secret\[0\]\.secret_arn\}$/,
+    )
+    expect(script).not.toContain('DB_PASSWORD')
+    expect(lines.TRUST_PROXY).toBe('1')
     expect(lines.SQS_QUEUE_URL).toBe(ref(json, 'aws_sqs_queue', 'messaging_queue', 'url'))
   })
 
