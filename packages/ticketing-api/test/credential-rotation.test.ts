@@ -49,6 +49,8 @@ describe('database credentials that rotate (Secrets Manager)', () => {
         AWS_ENDPOINT_URL_SECRETS_MANAGER: sm.endpoint,
         REDIS_URL: sharedRedisUrl,
         REDIS_KEY_PREFIX: prefix,
+        // The subject is the database tier: buyers act for many users without tokens (the seed's
+        // open API); rate limits stay at their defaults.
         AUTH_MODE: 'none',
         RECONCILE_INTERVAL_MS: '0',
         // The test worker runs the clients and the server in one loop: no load shedding.

@@ -26,6 +26,8 @@ describe('writer failover (Aurora-style, 1290 on pooled connections)', () => {
         DATABASE_URL: cluster.url,
         REDIS_URL: sharedRedisUrl,
         REDIS_KEY_PREFIX: prefix,
+        // The subject is the database tier: buyers act for many users without tokens (the seed's
+        // open API); rate limits stay at their defaults.
         AUTH_MODE: 'none',
         RECONCILE_INTERVAL_MS: '0',
         // The test worker runs the clients and the server in one loop: no load shedding.
