@@ -4,6 +4,7 @@
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Metrics } from '../infra/metrics/index.js'
+import type { SalesDeps } from '../sales/deps.js'
 import type { SalesPorts } from '../sales/ports.js'
 import { createSales, type SalesService } from '../sales/service.js'
 import type { SeatingPorts } from '../seating/ports.js'
@@ -30,15 +31,8 @@ export interface Composition {
 /** Lets a test wrap an adapter (a store that stalls on demand, say). */
 export type WrapPorts = (ports: Ports) => Ports
 
-export interface Log {
-  info(obj: unknown, msg?: string): void
-  warn(obj: unknown, msg?: string): void
-  error(obj: unknown, msg?: string): void
-  debug(obj: unknown, msg?: string): void
-}
-
 /** The features over `ports`, configured from `config`: the same code in both modes. */
-export function composeFeatures(ports: Ports, config: Config, metrics: Metrics, log: Log) {
+export function composeFeatures(ports: Ports, config: Config, metrics: Metrics, log: SalesDeps['log']) {
   const sales = createSales({
     ports: ports.sales,
     metrics,

@@ -6,7 +6,6 @@ export interface SalesDeps {
   ports: SalesPorts
   metrics: Metrics
   log: {
-    info(obj: unknown, msg?: string): void
     warn(obj: unknown, msg?: string): void
     error(obj: unknown, msg?: string): void
     debug(obj: unknown, msg?: string): void

@@ -1,6 +1,7 @@
 // Ports of the sales feature: what its steps need from storage, admission and cache. Each port
 // has one contract suite (test/contracts/) that every adapter passes: memory (embedded mode),
-// MySQL and Redis (production).
+// MySQL and Redis (production). Adapters own no clients: the composition root that hands them
+// their pools and clients closes those.
 import type {
   CancelOutcome,
   ClaimRecord,
@@ -67,7 +68,6 @@ export interface SalesStore {
   /** Conditional status change: exactly one caller ever gets `ok` for a reservation. */
   cancelReservation(reservationId: string): Promise<CancelOutcome>
   keys: KeyRecords
-  close(): Promise<void>
 }
 
 /**
@@ -131,7 +131,6 @@ export interface AdmissionGate {
   state(eventId: number): Promise<{ available: number; admitted: number } | null>
   /** Rebuild from the store's committed availability. */
   rebuild(eventId: number, available: number): Promise<void>
-  close(): Promise<void>
 }
 
 /** Read-through cache of events (inventory-cache, or none in embedded mode). */
@@ -140,7 +139,6 @@ export interface EventCache {
   /** After a commit: availableSeats += delta. */
   applyDelta(eventId: number, delta: number): Promise<void>
   invalidate(eventId: number): Promise<void>
-  close(): Promise<void>
 }
 
 /** The sales ports of one composition. */

@@ -71,6 +71,5 @@ export function createMemoryGate(): AdmissionGate {
       c.free = Math.max(0, available - live(c))
       counters.set(eventId, c)
     },
-    async close() {},
   }
 }

@@ -6,6 +6,5 @@ export function createNoEventCache(): EventCache {
     get: (_id, load) => load(),
     async applyDelta() {},
     async invalidate() {},
-    async close() {},
   }
 }

@@ -144,6 +144,5 @@ export function createMemorySalesStore(): SalesStore {
         return out
       },
     },
-    async close() {},
   }
 }

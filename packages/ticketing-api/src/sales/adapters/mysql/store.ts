@@ -41,8 +41,6 @@ export function createMysqlSalesStore(pools: { writer: Pool; reader: Pool }): Sa
     cancelReservation: (id) => cancelReservation(writer, id),
 
     keys: createKeysTable(writer),
-
-    async close() {},
   }
 }
 

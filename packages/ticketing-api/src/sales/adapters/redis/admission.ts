@@ -50,7 +50,5 @@ export function createSeatLockGate(lock: SeatLock): AdmissionGate {
     async rebuild(eventId, available) {
       await lock.capacity.rebuild(id(eventId), available)
     },
-    // The lock is the composition's, shared with seat holds: compose/production closes it.
-    async close() {},
   }
 }

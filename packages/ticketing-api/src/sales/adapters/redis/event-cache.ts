@@ -20,7 +20,5 @@ export function createInventoryEventCache(cache: InventoryCache): EventCache {
     async invalidate(eventId) {
       await cache.invalidate(key(eventId))
     },
-    // The cache is the composition's, shared with seat maps: compose/production closes it.
-    async close() {},
   }
 }

@@ -7,7 +7,7 @@ type Client = Redis | Cluster
 /** Changes over one Redis pub/sub channel; every instance (the publisher too) receives each once. */
 export function createRedisBus(client: Client, subscriber: Client, channel: string): SeatBus {
   const listeners: Array<(c: SeatChange) => void> = []
-  let subscribed: Promise<unknown> | undefined
+  let subscribed = false
   subscriber.on('message', (ch: string, message: string) => {
     if (ch !== channel) return
     let change: SeatChange
@@ -24,12 +24,14 @@ export function createRedisBus(client: Client, subscriber: Client, channel: stri
     },
     subscribe(listener) {
       listeners.push(listener)
-      subscribed ??= subscriber.subscribe(channel)
+      if (subscribed) return
+      subscribed = true
+      void subscriber.subscribe(channel).catch(() => {
+        subscribed = false
+      })
     },
     async close() {
       listeners.length = 0
     },
-    /** Resolves once the SUBSCRIBE was acknowledged (tests wait for it). */
-    ready: () => subscribed ?? Promise.resolve(),
-  } as SeatBus & { ready(): Promise<unknown> }
+  }
 }
