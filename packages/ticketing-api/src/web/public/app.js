@@ -2,6 +2,9 @@
 // event shows its seat map, kept live by Server-Sent Events. A buyer selects seats, holds them
 // (a countdown shows the hold's TTL), then confirms or releases. The hold, not this map, is the
 // guarantee: a seat shown free may already be taken, and the server's 409 names it.
+// An event with a queue (an on-sale behind the waiting room) opens with the waiting screen
+// instead: the page joins the queue, follows its place live, and opens the sale when the turn
+// comes, sending the turn's Admission-Token with every hold and reservation.
 
 const $ = (id) => document.getElementById(id)
 const status = $('status')
@@ -21,21 +24,39 @@ function say(message, isError = false) {
   status.classList.toggle('error', isError)
 }
 
-async function api(method, path, body) {
+async function api(method, path, body, headers = {}) {
   const res = await fetch(path, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
     body: body ? JSON.stringify(body) : undefined,
   })
+  if (res.status === 204) return { status: 204, success: true }
   const json = await res.json().catch(() => ({ success: false, message: `HTTP ${res.status}`, error: {} }))
   return { status: res.status, ...json }
 }
 
+/** The turn's token on every call that sells, while the buyer holds a turn. */
+function admission() {
+  return current?.admission ? { 'Admission-Token': current.admission.token } : {}
+}
+
+/** m:ss of a duration in ms. */
+function clock(ms) {
+  const left = Math.max(0, ms)
+  return `${Math.floor(left / 60000)}:${String(Math.floor((left % 60000) / 1000)).padStart(2, '0')}`
+}
+
+function timeOf(iso) {
+  return new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+}
+
 // ---- state of the open event ----
-let current = null // { eventId, seats: Map<id, {button, state, label, row}>, source }
+// { eventId, event, seats: Map<id, {button, state, label, row}>, source, queue?, admission? }
+let current = null
 const selected = new Set()
 let hold = null // { holdId, seats, expiresAt }
 let timer = null
+let turnTimer = null // the turn's countdown, while the buyer holds a turn
 
 function describe(seat, state) {
   const mine = hold?.seats.includes(seat.id)
@@ -83,9 +104,7 @@ function renderPanel() {
 function tick() {
   if (!hold) return
   const left = Math.max(0, Date.parse(hold.expiresAt) - Date.now())
-  const m = Math.floor(left / 60000)
-  const s = Math.floor((left % 60000) / 1000)
-  $('countdown').textContent = `Held for ${m}:${String(s).padStart(2, '0')}`
+  $('countdown').textContent = `Held for ${clock(left)}`
   if (left === 0) {
     clearHold()
     say('Your hold expired; the seats went back on sale.', true)
@@ -159,19 +178,47 @@ async function openEvent(eventId) {
   closeEvent()
   $('events-view').hidden = true
   $('event-view').hidden = false
-  current = { eventId, seats: new Map(), source: null }
+  const opened = { eventId, event: null, seats: new Map(), source: null }
+  current = opened
   $('seating').hidden = true
   $('event-title').textContent = `Event ${eventId}`
   $('event-meta').textContent = ''
   $('seat-map').replaceChildren()
-  const res = await api('GET', `/api/events/${eventId}/seats`)
+  // Both at once: the event says whether a queue guards its sale, the seat map is the sale.
+  const [event, seats] = await Promise.all([
+    api('GET', `/api/events/${eventId}`),
+    api('GET', `/api/events/${eventId}/seats`),
+  ])
+  if (current !== opened) return
+  opened.event = event.success ? event.data : null
+  if (opened.event?.queue) {
+    $('event-title').textContent = opened.event.eventName
+    return enterQueue()
+  }
+  await showSale(seats)
+  $('main').focus()
+}
+
+/** The sale itself: the live seat map, or the general-admission summary. */
+async function showSale(seats) {
+  const opened = current
+  const res = seats ?? (await api('GET', `/api/events/${opened.eventId}/seats`))
+  if (current !== opened) return
   if (!res.success) {
     if (res.error?.code === 'NOT_SEATED') {
-      const event = await api('GET', `/api/events/${eventId}`)
+      const event = opened.event
+        ? { success: true, data: opened.event }
+        : await api('GET', `/api/events/${opened.eventId}`)
+      if (current !== opened) return
       if (event.success) {
         $('event-title').textContent = event.data.eventName
         $('event-meta').textContent =
           `General admission · ${event.data.availableSeats} of ${event.data.totalSeats} tickets available`
+      }
+      // A queued general-admission sale: the turn's holder reserves a quantity right here.
+      if (opened.admission) {
+        $('ga-reserve').hidden = false
+        return $('ga-quantity').focus()
       }
       return say(
         'General admission: this event has no seat map; reserve a quantity with POST /api/reservations.',
@@ -183,8 +230,8 @@ async function openEvent(eventId) {
   applySnapshot(res.data)
   renderPanel()
   // Live updates: every instance publishes seat changes; the snapshot on (re)connect resyncs.
-  const source = new EventSource(`/api/events/${eventId}/stream`)
-  current.source = source
+  const source = new EventSource(`/api/events/${opened.eventId}/stream`)
+  opened.source = source
   source.addEventListener('snapshot', (e) => {
     applySnapshot(JSON.parse(e.data))
     // Connected: from here on every change reaches this page (tests wait for this flag).
@@ -198,16 +245,336 @@ async function openEvent(eventId) {
     for (const [id, state] of Object.entries(change.changes)) setState(id, state)
     renderMeta()
   })
-  $('main').focus()
 }
 
 function closeEvent() {
-  current?.source?.close()
+  stopFollowing()
+  closeSale()
   current = null
-  selected.clear()
-  if (hold) clearHold()
+  $('queue-view').hidden = true
   say('')
 }
+
+/** Ends the sale view (the seat map's stream, the hold, the turn's countdown); keeps the queue. */
+function closeSale() {
+  current?.source?.close()
+  if (current) current.source = null
+  selected.clear()
+  if (hold) clearHold()
+  clearInterval(turnTimer)
+  turnTimer = null
+  $('turn').hidden = true
+  $('seating').hidden = true
+  $('ga-reserve').hidden = true
+  $('seat-map').dataset.live = 'false'
+}
+
+// ---- the waiting room of a queued event ----
+// The page joins the queue (one place per buyer id: joining again returns the same place) and
+// follows its place on the queue's Server-Sent Events stream. A poll timer stands behind the
+// stream: every message pushes it back, so it only fires when the stream is unavailable or has
+// gone quiet, and then the page polls GET …/queue at the interval the server suggests.
+
+const queueTexts = {
+  not_open: [
+    'The queue opens soon',
+    (q) => `The queue opens at ${timeOf(q.opensAt)}. Keep this page open: it joins by itself.`,
+  ],
+  pre_queue: [
+    'You are in the pre-queue',
+    (q) =>
+      `The sale starts at ${timeOf(q.startsAt)}. Everyone who arrives before then is given a random place at the start, so there is no need to hurry.`,
+  ],
+  waiting: [
+    'You are in the queue',
+    () => 'Keep this page open: when it is your turn, the seat map opens by itself.',
+  ],
+  admitted: ['It is your turn', () => 'Opening the sale…'],
+  sold_out: ['Sold out', () => 'Every ticket for this event has been sold. Thank you for waiting.'],
+  turn_expired: [
+    'Your turn has ended',
+    () =>
+      'The turn ran out before a purchase, and the place went to the next buyer. You can join the queue again.',
+  ],
+  completed: ['Purchase complete', () => 'You have bought your tickets for this event.'],
+  left: ['You left the queue', () => 'Join again to get a new place at the back of the queue.'],
+  error: ['The queue is unavailable', () => 'The queue could not be reached. Try again in a moment.'],
+}
+const FOLLOWING = new Set(['pre_queue', 'waiting'])
+
+/** The envelope's data, whether the stream sends the envelope or the bare body. */
+const unwrap = (json) =>
+  json && typeof json === 'object' && 'success' in json && 'data' in json ? json.data : json
+
+function newQueue() {
+  return { ticket: null, last: null, source: null, timer: null, ticker: null, intervalMs: 5000 }
+}
+
+function enterQueue() {
+  current.queue = newQueue()
+  $('queue-view').hidden = false
+  join()
+}
+
+async function join() {
+  const opened = current
+  const q = opened.queue
+  clearTimeout(q.timer)
+  const res = await api('POST', `/api/events/${opened.eventId}/queue`, { userId: userInput.value })
+  if (current !== opened) return
+  if (res.success) return applyQueue(res.data)
+  const code = res.error?.code
+  if (code === 'QUEUE_NOT_OPEN') {
+    const opensAt = res.error.opensAt ?? opened.event.queue.opensAt
+    renderQueue({ status: 'not_open', opensAt })
+    // Join when it opens, spread over a few seconds so the crowd does not arrive in one instant.
+    const wait = Math.max(0, Date.parse(opensAt) - Date.now()) + Math.random() * 3000
+    q.timer = setTimeout(join, Math.min(wait, 2 ** 31 - 1))
+    return
+  }
+  if (code === 'SOLD_OUT') return applyQueue({ status: 'sold_out' })
+  // The queue is gone (the event no longer has one): the sale is open to all.
+  if (code === 'QUEUE_NOT_FOUND') {
+    $('queue-view').hidden = true
+    return showSale()
+  }
+  renderQueue({ status: 'error' })
+  say(res.message, true)
+  q.timer = setTimeout(join, retryAfter(res))
+}
+
+function retryAfter(res) {
+  return Math.max(2, Number(res.error?.retryAfter) || 5) * 1000
+}
+
+function applyQueue(body) {
+  const q = current?.queue
+  if (!q) return
+  if (body.ticket) q.ticket = body.ticket
+  if (body.pollAfterSeconds) q.intervalMs = Math.max(1, body.pollAfterSeconds) * 1000
+  const was = q.last?.status
+  q.last = body
+  renderQueue(body)
+  if (body.status === 'admitted') return startTurn(body)
+  if (FOLLOWING.has(body.status)) return follow()
+  stopFollowing()
+  if (body.status !== was && body.status === 'sold_out') say('Sold out: every ticket has been sold.')
+}
+
+function renderQueue(body) {
+  const view = $('queue-view')
+  const status = body.status
+  view.hidden = false
+  view.dataset.status = status
+  const queue = { ...current.event?.queue, ...body }
+  const [title, lead] = queueTexts[status] ?? ['Queue', () => '']
+  $('queue-title').textContent = title
+  $('queue-lead').textContent = lead(queue)
+  const figures = view.querySelector('.queue-figures')
+  const progress = $('queue-progress')
+  figures.hidden = !['not_open', 'pre_queue', 'waiting'].includes(status)
+  progress.hidden = figures.hidden
+  $('queue-leave').hidden = !FOLLOWING.has(status)
+  $('queue-rejoin').hidden = !['turn_expired', 'left', 'error'].includes(status)
+  $('queue-rejoin').textContent = status === 'error' ? 'Try again' : 'Join the queue again'
+  const note = $('queue-note')
+  note.textContent = ''
+  // The countdowns tick every second between messages.
+  const q = current.queue
+  clearInterval(q.ticker)
+  q.ticker = null
+  if (status === 'waiting') {
+    const position = body.position
+    $('queue-position-label').textContent = 'Your place in line'
+    $('queue-position').textContent = position == null ? '—' : position.toLocaleString()
+    $('queue-wait-label').textContent = 'Estimated wait'
+    $('queue-wait').textContent = formatWait(body.estimatedWaitSeconds)
+    // Progress from the place first seen (remembered across reloads) to the front.
+    const key = `ticketing.queue.${current.eventId}.${userInput.value}`
+    const first = Math.max(Number(sessionStorage.getItem(key)) || 0, position ?? 0)
+    if (first) sessionStorage.setItem(key, String(first))
+    progress.max = 100
+    progress.value = first && position != null ? Math.round((100 * (first - position)) / first) : 0
+    progress.setAttribute('aria-valuetext', position == null ? 'waiting' : `place ${position} of ${first}`)
+    if (body.paused)
+      note.textContent = 'Admission is paused for a moment while the sale catches up; you keep your place.'
+    else
+      note.textContent =
+        q.source?.readyState === 1 ? 'Updated live.' : `Updated every ${Math.round(q.intervalMs / 1000)} s.`
+  } else if (status === 'pre_queue' || status === 'not_open') {
+    const at = status === 'pre_queue' ? queue.startsAt : queue.opensAt
+    $('queue-position-label').textContent = 'Your place in line'
+    $('queue-position').textContent = status === 'pre_queue' ? `drawn at ${timeOf(queue.startsAt)}` : '—'
+    $('queue-wait-label').textContent = status === 'pre_queue' ? 'The sale starts in' : 'The queue opens in'
+    const tick = () => {
+      $('queue-wait').textContent = clock(Date.parse(at) - Date.now())
+    }
+    tick()
+    q.ticker = setInterval(tick, 1000)
+    // Until the draw there is no place to count from: the bar says "in progress".
+    progress.removeAttribute('value')
+    progress.removeAttribute('aria-valuetext')
+  }
+}
+
+function formatWait(seconds) {
+  if (seconds == null) return '—'
+  if (seconds < 60) return 'under a minute'
+  const min = Math.round(seconds / 60)
+  return min < 60 ? `about ${min} min` : `about ${Math.floor(min / 60)} h ${min % 60} min`
+}
+
+/** Follows the place: the stream when it works, and the poll timer behind it. */
+function follow() {
+  const q = current.queue
+  if (!q.source && q.ticket && 'EventSource' in window && !q.streamFailed) {
+    const source = new EventSource(
+      `/api/events/${current.eventId}/queue/stream?ticket=${encodeURIComponent(q.ticket)}`,
+    )
+    q.source = source
+    $('queue-view').dataset.transport = 'connecting'
+    const onMessage = (e) => {
+      if (current?.queue !== q) return
+      $('queue-view').dataset.transport = 'stream'
+      const body = unwrap(JSON.parse(e.data))
+      const status = e.type === 'position' ? body.status : e.type
+      applyQueue({ ...body, status: status ?? body.status })
+    }
+    for (const type of ['position', 'admitted', 'sold_out']) source.addEventListener(type, onMessage)
+    source.addEventListener('error', () => {
+      // CLOSED: the server refused the stream (or none exists); the browser will not retry.
+      if (source.readyState === 2) {
+        q.streamFailed = true
+        q.source = null
+        $('queue-view').dataset.transport = 'poll'
+        schedulePoll(0)
+      }
+    })
+  }
+  // With a live stream the poll is a watchdog (two intervals of silence); without, the poll.
+  schedulePoll(q.source ? 2 * q.intervalMs + 2000 : q.intervalMs)
+}
+
+function schedulePoll(delayMs) {
+  const q = current.queue
+  clearTimeout(q.timer)
+  q.timer = setTimeout(poll, delayMs)
+}
+
+async function poll() {
+  const opened = current
+  const q = opened?.queue
+  if (!q?.ticket) return
+  const res = await api('GET', `/api/events/${opened.eventId}/queue`, undefined, { 'Queue-Ticket': q.ticket })
+  if (current !== opened) return
+  if (res.success) {
+    if (!q.source) $('queue-view').dataset.transport = 'poll'
+    return applyQueue(res.data)
+  }
+  // The ticket is unknown (expired or the queue was reset): joining again finds the place.
+  if (res.error?.code === 'QUEUE_NOT_FOUND') return join()
+  if (res.error?.code === 'SOLD_OUT') return applyQueue({ status: 'sold_out' })
+  schedulePoll(retryAfter(res))
+}
+
+function stopFollowing() {
+  const q = current?.queue
+  if (!q) return
+  q.source?.close()
+  q.source = null
+  clearTimeout(q.timer)
+  clearInterval(q.ticker)
+  q.timer = null
+  q.ticker = null
+}
+
+/** The turn came: open the sale with the token, and count down the turn. */
+async function startTurn(body) {
+  const q = current.queue
+  stopFollowing()
+  if (!body.admissionToken) {
+    // The stream announced the turn; the token comes with a read of the place (once).
+    if (q.collecting) return renderQueue({ status: 'error' })
+    q.collecting = true
+    return poll()
+  }
+  current.admission = { token: body.admissionToken, expiresAt: body.expiresAt }
+  $('queue-view').hidden = true
+  $('turn').hidden = false
+  const tickTurn = () => {
+    if (!current?.admission || current.admission.done) return
+    const left = Date.parse(current.admission.expiresAt) - Date.now()
+    $('turn').textContent = `Your turn: buy within ${clock(left)}`
+    if (left <= 0) endTurn('Your turn has ended.')
+  }
+  tickTurn()
+  turnTimer = setInterval(tickTurn, 1000)
+  say('It is your turn: choose your tickets before the countdown ends.')
+  await showSale()
+  $('main').focus()
+}
+
+/** A purchase used the turn: the countdown stops (the server marked the visitor completed). */
+function turnUsed() {
+  if (!current?.admission) return
+  current.admission.done = true
+  clearInterval(turnTimer)
+  turnTimer = null
+  $('turn').textContent = 'Your purchase used your turn.'
+}
+
+/** The turn is over (ran out, used, or refused): back to the queue to learn where we stand. */
+function endTurn(message) {
+  if (!current?.queue) return
+  closeSale()
+  current.admission = null
+  current.queue.collecting = false
+  say(message, true)
+  join()
+}
+
+/** 403 QUEUE_REQUIRED / ADMISSION_EXPIRED: the sale needs a (new) turn. */
+function refusedByQueue(res) {
+  const code = res.error?.code
+  if (res.status !== 403 || (code !== 'QUEUE_REQUIRED' && code !== 'ADMISSION_EXPIRED')) return false
+  if (current && !current.queue) current.queue = newQueue()
+  endTurn(res.message)
+  return true
+}
+
+$('queue-leave').addEventListener('click', async () => {
+  const q = current?.queue
+  if (!q?.ticket) return
+  const res = await api('DELETE', `/api/events/${current.eventId}/queue`, undefined, {
+    'Queue-Ticket': q.ticket,
+  })
+  if (!res.success) return say(res.message, true)
+  stopFollowing()
+  applyQueue({ status: 'left' })
+  say('You left the queue.')
+})
+
+$('queue-rejoin').addEventListener('click', () => {
+  if (!current?.queue) return
+  say('')
+  join()
+})
+
+$('ga-reserve').addEventListener('submit', async (e) => {
+  e.preventDefault()
+  if (!current?.admission) return
+  const quantity = Number($('ga-quantity').value)
+  const res = await api(
+    'POST',
+    '/api/reservations',
+    { eventId: current.eventId, userId: userInput.value, quantity },
+    admission(),
+  )
+  if (!res.success) return refusedByQueue(res) || say(res.message, true)
+  turnUsed()
+  $('ga-reserve').hidden = true
+  say(`Reserved ${res.data.quantity} — reservation ${res.data.reservationId}.`)
+})
 
 async function listEvents() {
   closeEvent()
@@ -269,11 +636,14 @@ $('seat-map').addEventListener('keydown', (e) => {
 $('hold').addEventListener('click', async () => {
   if (!current || selected.size === 0) return
   if (!userInput.checkValidity()) return say('Enter a buyer id first.', true)
-  const res = await api('POST', `/api/events/${current.eventId}/holds`, {
-    seats: [...selected],
-    userId: userInput.value,
-  })
+  const res = await api(
+    'POST',
+    `/api/events/${current.eventId}/holds`,
+    { seats: [...selected], userId: userInput.value },
+    admission(),
+  )
   if (!res.success) {
+    if (refusedByQueue(res)) return
     if (res.error?.seats) for (const id of res.error.seats) setState(id, 'held')
     renderPanel()
     return say(res.message, true)
@@ -290,20 +660,21 @@ $('hold').addEventListener('click', async () => {
 
 $('confirm').addEventListener('click', async () => {
   if (!hold) return
-  const res = await api('POST', `/api/holds/${hold.holdId}/confirm`)
+  const res = await api('POST', `/api/holds/${hold.holdId}/confirm`, undefined, admission())
   if (!res.success) {
     clearHold()
-    return say(res.message, true)
+    return refusedByQueue(res) || say(res.message, true)
   }
   for (const id of res.data.seats) setState(id, 'sold')
   clearHold()
+  turnUsed()
   say(`Purchased ${res.data.seats.join(', ')} — reservation ${res.data.reservationId}.`)
 })
 
 $('release').addEventListener('click', async () => {
   if (!hold) return
   const seats = hold.seats
-  const res = await api('DELETE', `/api/holds/${hold.holdId}`)
+  const res = await api('DELETE', `/api/holds/${hold.holdId}`, undefined, admission())
   clearHold()
   if (res.success) for (const id of seats) setState(id, 'available')
   say(res.success ? `Released ${seats.join(', ')}.` : res.message, !res.success)
