@@ -302,6 +302,16 @@ const queueTexts = {
 }
 const FOLLOWING = new Set(['pre_queue', 'waiting'])
 
+/** The queue's calls: a network failure reads as an answer, so the page retries instead of stalling. */
+function queueApi(method, path, body, headers) {
+  return api(method, path, body, headers).catch(() => ({
+    status: 0,
+    success: false,
+    message: 'The queue could not be reached; retrying.',
+    error: {},
+  }))
+}
+
 /** The envelope's data, whether the stream sends the envelope or the bare body. */
 const unwrap = (json) =>
   json && typeof json === 'object' && 'success' in json && 'data' in json ? json.data : json
@@ -320,7 +330,7 @@ async function join() {
   const opened = current
   const q = opened.queue
   clearTimeout(q.timer)
-  const res = await api('POST', `/api/events/${opened.eventId}/queue`, { userId: userInput.value })
+  const res = await queueApi('POST', `/api/events/${opened.eventId}/queue`, { userId: userInput.value })
   if (current !== opened) return
   if (res.success) return applyQueue(res.data)
   const code = res.error?.code
@@ -399,8 +409,9 @@ function renderQueue(body) {
     if (body.paused)
       note.textContent = 'Admission is paused for a moment while the sale catches up; you keep your place.'
     else
-      note.textContent =
-        q.source?.readyState === 1 ? 'Updated live.' : `Updated every ${Math.round(q.intervalMs / 1000)} s.`
+      note.textContent = streaming(q)
+        ? 'Updated live.'
+        : `Updated every ${Math.round(q.intervalMs / 1000)} s.`
   } else if (status === 'pre_queue' || status === 'not_open') {
     const at = status === 'pre_queue' ? queue.startsAt : queue.opensAt
     $('queue-position-label').textContent = 'Your place in line'
@@ -441,23 +452,37 @@ function follow() {
       applyQueue({ ...body, status: status ?? body.status })
     }
     for (const type of ['position', 'admitted', 'sold_out']) source.addEventListener(type, onMessage)
+    source.addEventListener('open', () => {
+      if (current?.queue === q) $('queue-view').dataset.transport = 'stream'
+    })
     source.addEventListener('error', () => {
-      // CLOSED: the server refused the stream (or none exists); the browser will not retry.
-      if (source.readyState === 2) {
+      if (current?.queue !== q) return
+      $('queue-view').dataset.transport = 'poll'
+      // CLOSED: the server refused the stream (or has none) and the browser will not retry: poll
+      // from now on. Otherwise the browser reconnects by itself; poll meanwhile.
+      if (source.readyState === STREAM_CLOSED) {
         q.streamFailed = true
         q.source = null
-        $('queue-view').dataset.transport = 'poll'
         schedulePoll(0)
-      }
+      } else schedulePoll(q.intervalMs, true)
     })
   }
   // With a live stream the poll is a watchdog (two intervals of silence); without, the poll.
-  schedulePoll(q.source ? 2 * q.intervalMs + 2000 : q.intervalMs)
+  schedulePoll(streaming(q) ? 2 * q.intervalMs + 2000 : q.intervalMs)
 }
 
-function schedulePoll(delayMs) {
+// EventSource's readyState values (spelled out: a browser without EventSource has no constants).
+const STREAM_OPEN = 1
+const STREAM_CLOSED = 2
+const streaming = (q) => q.source?.readyState === STREAM_OPEN
+
+/** (Re)arms the poll timer; `sooner` only brings a poll forward, never pushes it back. */
+function schedulePoll(delayMs, sooner = false) {
   const q = current.queue
+  const due = Date.now() + delayMs
+  if (sooner && q.timer && q.dueAt <= due) return
   clearTimeout(q.timer)
+  q.dueAt = due
   q.timer = setTimeout(poll, delayMs)
 }
 
@@ -465,10 +490,13 @@ async function poll() {
   const opened = current
   const q = opened?.queue
   if (!q?.ticket) return
-  const res = await api('GET', `/api/events/${opened.eventId}/queue`, undefined, { 'Queue-Ticket': q.ticket })
+  q.timer = null
+  const res = await queueApi('GET', `/api/events/${opened.eventId}/queue`, undefined, {
+    'Queue-Ticket': q.ticket,
+  })
   if (current !== opened) return
   if (res.success) {
-    if (!q.source) $('queue-view').dataset.transport = 'poll'
+    if (!streaming(q)) $('queue-view').dataset.transport = 'poll'
     return applyQueue(res.data)
   }
   // The ticket is unknown (expired or the queue was reset): joining again finds the place.
@@ -545,7 +573,7 @@ function refusedByQueue(res) {
 $('queue-leave').addEventListener('click', async () => {
   const q = current?.queue
   if (!q?.ticket) return
-  const res = await api('DELETE', `/api/events/${current.eventId}/queue`, undefined, {
+  const res = await queueApi('DELETE', `/api/events/${current.eventId}/queue`, undefined, {
     'Queue-Ticket': q.ticket,
   })
   if (!res.success) return say(res.message, true)
