@@ -415,7 +415,8 @@ function renderQueue(body) {
   } else if (status === 'pre_queue' || status === 'not_open') {
     const at = status === 'pre_queue' ? queue.startsAt : queue.opensAt
     $('queue-position-label').textContent = 'Your place in line'
-    $('queue-position').textContent = status === 'pre_queue' ? `drawn at ${timeOf(queue.startsAt)}` : '—'
+    $('queue-position').textContent = '—'
+    if (status === 'pre_queue') note.textContent = 'Your place is drawn when the sale starts.'
     $('queue-wait-label').textContent = status === 'pre_queue' ? 'The sale starts in' : 'The queue opens in'
     const tick = () => {
       $('queue-wait').textContent = clock(Date.parse(at) - Date.now())
