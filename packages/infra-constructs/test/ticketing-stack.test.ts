@@ -278,8 +278,53 @@ describe('TicketingStack defaults', () => {
       StringEquals: { 'cloudwatch:namespace': 'Ticketing' },
     })
     const secrets = app.Statement.find((s: Json) => s.Sid === 'ReadOwnSecrets').Resource
-    expect(secrets).toHaveLength(3)
-    expect(secrets).toContain(ref(json, 'aws_secretsmanager_secret', 'auth-token', 'arn'))
+    // Exactly the app's own three secrets: its database user's, Redis AUTH and the JWT key.
+    expect([...secrets].sort()).toEqual(
+      [
+        ref(json, 'aws_secretsmanager_secret', 'app-user', 'arn'),
+        ref(json, 'aws_secretsmanager_secret', 'auth-token', 'arn'),
+        ref(json, 'aws_secretsmanager_secret', 'jwt-secret', 'arn'),
+      ].sort(),
+    )
+    // The master user's secret appears in no statement of the instance role.
+    expect(JSON.stringify(app)).not.toContain('master_user_secret')
+    expect(
+      app.Statement.filter((s: Json) => JSON.stringify(s.Action).includes('secretsmanager')),
+    ).toHaveLength(1)
+  })
+
+  it('database user: the app connects as its own user, whose secret is generated, rotatable and not the master', () => {
+    const secret = named(json, 'aws_secretsmanager_secret', 'app-user')
+    expect(secret).toMatchObject({ name: 'ticketing-dev/aurora/app-user', recovery_window_in_days: 7 })
+    const version = named(json, 'aws_secretsmanager_secret_version', 'app-user-value')
+    expect(version.secret_id).toBe(ref(json, 'aws_secretsmanager_secret', 'app-user', 'id'))
+    expect(version.lifecycle).toEqual({ ignore_changes: ['secret_string'] })
+    // The JSON AWS's RDS rotation functions expect, with a generated password (a reference).
+    const [randomName, random] = Object.entries(json.data.aws_secretsmanager_random_password as Json).find(
+      ([n]) => n.includes('app-user-random'),
+    )!
+    expect(random).toMatchObject({ password_length: 40, exclude_punctuation: true })
+    const value = version.secret_string as string
+    expect(value).toMatch(/^\$\{jsonencode\(\{/)
+    for (const part of [
+      '"engine" = "mysql"',
+      '"username" = "ticketing_app"',
+      '"dbname" = "ticketing"',
+      '"port" = 3306',
+      `"host" = ${ref(json, 'aws_rds_cluster', 'cluster', 'endpoint').slice(2, -1)}`,
+      `"password" = data.aws_secretsmanager_random_password.${randomName}.random_password`,
+    ]) {
+      expect(value).toContain(part)
+    }
+    // No rotation unless a rotation function is given: this package deploys no Lambda.
+    expect(resources(json, 'aws_secretsmanager_secret_rotation')).toEqual([])
+    expect(only(json, 'aws_rds_cluster').master_username).toBe('ticketing_admin')
+    expect(json.output.db_app_secret_arn.value).toBe(
+      ref(json, 'aws_secretsmanager_secret', 'app-user', 'arn'),
+    )
+    expect(json.output.db_secret_arn.value).toBe(
+      ref(json, 'aws_rds_cluster', 'cluster', 'master_user_secret[0].secret_arn'),
+    )
   })
 
   it('monitoring: dashboard with ALB/EC2/Aurora/Redis/ASG and the API metrics; alarms on arn_suffix to SNS', () => {
@@ -347,6 +392,20 @@ describe('TicketingStack defaults', () => {
         value: ref(json, 'aws_elasticache_replication_group', 'redis', 'primary_endpoint_address'),
       },
       ecr_repository_url: { value: ref(json, 'aws_ecr_repository', 'repo', 'repository_url') },
+    })
+  })
+})
+
+describe('the application database user', () => {
+  it('rotates when given a rotation function: on schedule, not at creation (the user is bootstrapped after apply)', () => {
+    const lambdaArn =
+      'arn:aws:lambda:ap-northeast-2:123456789012:function:SecretsManagerRDSMySQLRotationSingleUser'
+    const { json } = synthTicketing({ dbAppUserRotation: { lambdaArn, everyDays: 14 } })
+    expect(only(json, 'aws_secretsmanager_secret_rotation')).toEqual({
+      secret_id: ref(json, 'aws_secretsmanager_secret', 'app-user', 'id'),
+      rotation_lambda_arn: lambdaArn,
+      rotation_rules: { automatically_after_days: 14 },
+      rotate_immediately: false,
     })
   })
 })

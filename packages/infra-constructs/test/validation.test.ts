@@ -63,6 +63,27 @@ describe('constructor validation', () => {
     rejects(() => new Network(scope(), 'n', { ...net, vpcCidr }), 'vpcCidr', message)
   })
 
+  it('Database rejects an app user that is the master user, a bad user name, and a bad rotation period', () => {
+    rejects(
+      () => new Database(scope(), 'd', { ...data, appUsername: 'ticketing_admin' }),
+      'appUsername',
+      /differ from masterUsername/,
+    )
+    rejects(() => new Database(scope(), 'd', { ...data, appUsername: "app'; --" }), 'appUsername', /letters/)
+    rejects(
+      () =>
+        new Database(scope(), 'd', {
+          ...data,
+          appUserRotation: {
+            lambdaArn: 'arn:aws:lambda:ap-northeast-2:123456789012:function:rotate',
+            everyDays: 0,
+          },
+        }),
+      'appUserRotation.everyDays',
+      /1/,
+    )
+  })
+
   it('Network rejects a single AZ, duplicates and non-AZ names', () => {
     rejects(
       () => new Network(scope(), 'n', { ...net, availabilityZones: ['ap-northeast-2a'] }),
