@@ -6,6 +6,7 @@ import {
   checkTicketingPolicies,
   DEFAULT_AURORA_MYSQL_VERSION,
   TICKETING_METRICS,
+  WAITING_ROOM_METRICS,
 } from '../src/index.js'
 import {
   buildStack,
@@ -344,6 +345,7 @@ describe('TicketingStack defaults', () => {
       'AWS/ElastiCache/EngineCPUUtilization',
       'AWS/AutoScaling/GroupInServiceInstances',
       ...TICKETING_METRICS.map((c) => `Ticketing/${c.name}`),
+      ...WAITING_ROOM_METRICS.map((c) => `Ticketing/${c.name}`),
     ]) {
       expect(metrics).toContain(m)
     }
@@ -360,6 +362,7 @@ describe('TicketingStack defaults', () => {
         'ticketing-dev-redis-memory-1',
         'ticketing-dev-redis-memory-2',
         'ticketing-dev-unhealthy-hosts',
+        'ticketing-dev-queue-stalled',
       ].sort(),
     )
     // arn_suffix, never the full ARN: CloudWatch would silently match nothing.
@@ -375,6 +378,69 @@ describe('TicketingStack defaults', () => {
       CacheClusterId: 'ticketing-dev-redis-001',
     })
     expect(byName['ticketing-dev-db-cpu'].dimensions).toEqual({ DBClusterIdentifier: 'ticketing-dev-aurora' })
+  })
+
+  it('waiting room: four widgets (length max, admissions, wait p50/p99, abandoned turns) and a "queue stalled" alarm', () => {
+    const body = JSON.parse(only(json, 'aws_cloudwatch_dashboard').dashboard_body)
+    const widget = (title: string) =>
+      body.widgets.find((w: Json) => w.properties.title.startsWith(title)).properties
+    expect(widget('Waiting room: people waiting')).toMatchObject({
+      stat: 'Maximum',
+      metrics: [['Ticketing', 'QueueLength']],
+    })
+    expect(widget('Waiting room: admissions')).toMatchObject({
+      stat: 'Sum',
+      metrics: [['Ticketing', 'QueueAdmissions']],
+    })
+    expect(widget('Waiting room: wait').metrics).toEqual([
+      ['Ticketing', 'QueueWait', { stat: 'p50' }],
+      ['Ticketing', 'QueueWait', { stat: 'p99' }],
+    ])
+    expect(widget('Waiting room: abandoned turns')).toMatchObject({
+      stat: 'Sum',
+      metrics: [['Ticketing', 'QueueAbandonedTurns']],
+    })
+    // One row of four, below everything else.
+    const row = body.widgets.filter((w: Json) => w.properties.title.startsWith('Waiting room'))
+    expect(new Set(row.map((w: Json) => w.y)).size).toBe(1)
+    expect(row.map((w: Json) => [w.x, w.width])).toEqual([
+      [0, 6],
+      [6, 6],
+      [12, 6],
+      [18, 6],
+    ])
+    expect(Math.max(...body.widgets.map((w: Json) => w.y))).toBe(row[0].y)
+
+    const alarm = resources(json, 'aws_cloudwatch_metric_alarm')
+      .map(([, a]) => a)
+      .find((a) => a.alarm_name === 'ticketing-dev-queue-stalled')!
+    // Breaching = waiting > 0 and no admission in that minute; three such minutes in a row.
+    expect(alarm).toMatchObject({
+      evaluation_periods: 3,
+      datapoints_to_alarm: 3,
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+      treat_missing_data: 'notBreaching',
+      alarm_actions: [ref(json, 'aws_sns_topic', 'alerts', 'arn')],
+      ok_actions: [ref(json, 'aws_sns_topic', 'alerts', 'arn')],
+    })
+    expect(alarm.metric_name).toBeUndefined()
+    const queries = Object.fromEntries(alarm.metric_query.map((q: Json) => [q.id, q]))
+    expect(queries.stalled).toMatchObject({
+      expression: 'IF(FILL(waiting, 0) > 0 AND FILL(admitted, 0) == 0, 1, 0)',
+      return_data: true,
+    })
+    expect(queries.waiting).toMatchObject({
+      return_data: false,
+      metric: { namespace: 'Ticketing', metric_name: 'QueueLength', period: 60, stat: 'Maximum' },
+    })
+    expect(queries.admitted).toMatchObject({
+      return_data: false,
+      metric: { namespace: 'Ticketing', metric_name: 'QueueAdmissions', period: 60, stat: 'Sum' },
+    })
+    // The API publishes without dimensions: a dimension here would match no metric.
+    expect(queries.waiting.metric.dimensions).toBeUndefined()
+    expect(queries.admitted.metric.dimensions).toBeUndefined()
   })
 
   it('every log group has a retention', () => {
