@@ -10,6 +10,7 @@ import {
   InvalidPropsError,
   LoadBalancer,
   Messaging,
+  Monitoring,
   Network,
   parseCidr,
 } from '../src/index.js'
@@ -82,6 +83,22 @@ describe('constructor validation', () => {
       'appUserRotation.everyDays',
       /1/,
     )
+  })
+
+  it('Monitoring rejects a queue-stalled window outside 1-60 minutes', () => {
+    const mon = {
+      name: 'tk',
+      region: 'ap-northeast-2',
+      alarmTopicArn: 'arn:aws:sns:ap-northeast-2:1:t',
+      loadBalancerArnSuffix: 'app/tk/1',
+      targetGroupArnSuffix: 'targetgroup/tk/2',
+      autoScalingGroupName: 'tk-asg',
+      dbClusterIdentifier: 'tk-aurora',
+      cacheClusterIds: ['tk-redis-001'],
+    }
+    for (const queueStalledMinutes of [0, 61, 2.5]) {
+      rejects(() => new Monitoring(scope(), 'm', { ...mon, queueStalledMinutes }), 'queueStalledMinutes', /./)
+    }
   })
 
   it('Network rejects a single AZ, duplicates and non-AZ names', () => {
