@@ -3,7 +3,13 @@
 // another event's or another buyer's), joins before the queue opens, and a sell-out while
 // people wait, told to every waiter (polls and streams) within 2 s.
 import { bearerFor } from '@ticketing/testkit'
+import { createMemoryQueueStore } from '@ticketing/waiting-room'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import type { MetricName, Metrics } from '../src/infra/metrics/index.js'
+import { createRoom } from '../src/queue/room.js'
 import { type Harness, MODES, startHarness } from './helpers.js'
 import { openStream } from './sse-client.js'
 
@@ -250,5 +256,138 @@ describe.each(MODES)('waiting room (%s mode, JWT on)', (mode) => {
     })
     expect(confirmed.statusCode, confirmed.body).toBe(201)
     expect((await poll(eventId, t)).json().data.status).toBe('completed')
+  })
+})
+
+describe('waiting room across two production instances (shared Redis and database)', () => {
+  let h: Harness
+  let other: FastifyInstance
+  beforeAll(async () => {
+    h = await startHarness('production', { AUTH_MODE: 'jwt', JWT_SECRET })
+    // Same environment: the same key prefix, database and JWT_SECRET (so the same token key).
+    other = await buildApp(loadConfig(h.env), { logger: false })
+  })
+  afterAll(async () => {
+    await other?.close()
+    await h?.close()
+  })
+
+  it('joined on one instance, admitted and sold on the other; the first sees the turn completed', async () => {
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: as('ops', true),
+      payload: {
+        eventName: 'Fleet',
+        totalSeats: 5,
+        eventDate: '2026-12-31T20:00:00',
+        queue: { opensAt: iso(-1000), startsAt: iso(-1000), admitPerMinute: 60_000 },
+      },
+    })
+    const eventId = created.json().data.eventId
+    const ticket = (
+      await h.app.inject({ method: 'POST', url: `/api/events/${eventId}/queue`, headers: as('fay') })
+    ).json().data.ticket
+    const deadline = Date.now() + 5000
+    let body: { status: string; admissionToken?: string } = { status: '' }
+    while (body.status !== 'admitted' && Date.now() < deadline) {
+      body = (
+        await other.inject({
+          method: 'GET',
+          url: `/api/events/${eventId}/queue`,
+          headers: { 'queue-ticket': ticket },
+        })
+      ).json().data
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    expect(body.status).toBe('admitted')
+    const sale = await other.inject({
+      method: 'POST',
+      url: '/api/reservations',
+      headers: { ...as('fay'), 'admission-token': body.admissionToken! },
+      payload: { eventId, userId: 'fay', quantity: 1 },
+    })
+    expect(sale.statusCode, sale.body).toBe(201)
+    const after = await h.app.inject({
+      method: 'GET',
+      url: `/api/events/${eventId}/queue`,
+      headers: { 'queue-ticket': ticket },
+    })
+    expect(after.json().data.status).toBe('completed')
+  })
+})
+
+describe('waiting-room polls and the rate limiter (embedded)', () => {
+  let h: Harness
+  // A tiny read budget (RATE_LIMIT_MAX=5 per minute, on in embedded mode only when set, and
+  // per address × 1) shows that queue polls do not draw from it, while other reads do.
+  beforeAll(async () => {
+    h = await startHarness('embedded', { RATE_LIMIT_MAX: '5', RATE_LIMIT_ADDRESS_FACTOR: '1' })
+  })
+  afterAll(async () => h?.close())
+
+  it('never refuses a waiter’s polls; other reads are limited', async () => {
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      payload: {
+        eventName: 'Limits',
+        totalSeats: 5,
+        eventDate: '2026-12-31T20:00:00',
+        queue: { opensAt: iso(-1000), startsAt: iso(60_000) },
+      },
+    })
+    const eventId = created.json().data.eventId
+    const joined = await h.app.inject({ method: 'POST', url: `/api/events/${eventId}/queue?userId=gus` })
+    expect(joined.statusCode, joined.body).toBe(201)
+    const ticket = joined.json().data.ticket
+    for (let i = 0; i < 30; i++) {
+      const res = await h.app.inject({
+        method: 'GET',
+        url: `/api/events/${eventId}/queue`,
+        headers: { 'queue-ticket': ticket },
+      })
+      expect(res.statusCode).toBe(200)
+    }
+    const reads = await Promise.all(
+      Array.from({ length: 10 }, () => h.app.inject({ method: 'GET', url: `/api/events/${eventId}` })),
+    )
+    expect(reads.map((r) => r.statusCode)).toContain(429)
+  })
+})
+
+describe('waiting-room metrics', () => {
+  it('reports QueueLength, QueueAdmissions, QueueWait and QueueAbandonedTurns', async () => {
+    const seen: Array<[MetricName, number]> = []
+    const metrics: Metrics = {
+      increment: (name, value = 1) => void seen.push([name, value]),
+      observe: (name, value) => void seen.push([name, value]),
+      flush: async () => {},
+      close: async () => {},
+    }
+    const room = createRoom({
+      ports: { store: createMemoryQueueStore() },
+      metrics,
+      log: { warn() {}, debug() {} },
+      events: { get: async () => undefined, remaining: async () => 100 },
+      options: { secret: 'metrics-test-secret-0123456789abcdef' },
+    })
+    await room.openEvent('1', { maxActiveBuyers: 1, admitPerMinute: 60_000, claimSeconds: 0.2 })
+    const a = await room.join('1', 'a')
+    await room.join('1', 'b')
+    // The admission bucket fills with time (1,000/s here): give it a few ms.
+    await new Promise((r) => setTimeout(r, 20))
+    await room.tick('1')
+    expect(seen).toContainEqual(['QueueLength', 1])
+    expect(seen).toContainEqual(['QueueAdmissions', 1])
+    await room.poll(a.queueTicket)
+    expect(seen.some(([n, v]) => n === 'QueueWait' && v >= 0)).toBe(true)
+    // b is admitted after a gives up, and never collects the turn: it lapses (abandoned).
+    await room.leave(a.queueTicket)
+    await room.tick('1')
+    await new Promise((r) => setTimeout(r, 300))
+    await room.tick('1')
+    expect(seen).toContainEqual(['QueueAbandonedTurns', 1])
+    await room.close()
   })
 })
