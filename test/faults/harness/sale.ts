@@ -57,10 +57,12 @@ export interface SaleOptions {
   concurrency: number
   durationMs: number
   /** Injects the fault (and repairs it, if the scenario does) and says when. Runs at `faultAtMs`. */
-  fault?: () => Promise<FaultTimeline>
+  fault?: (eventId: number) => Promise<FaultTimeline>
   faultAtMs?: number
   requestTimeoutMs?: number
   thinkMs?: number
+  /** Purchases the scenario made on its own (e.g. probes of one instance), checked with the rest. */
+  extraPurchases?: () => Purchase[]
 }
 
 export interface DrainReport {
@@ -155,7 +157,7 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
   let timeline: FaultTimeline | undefined
   if (options.fault) {
     await sleep(options.faultAtMs ?? options.durationMs / 3)
-    timeline = await options.fault()
+    timeline = await options.fault(eventId)
   }
   const load = await loading
   const drain = await drainRemaining({
@@ -168,7 +170,7 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
   const check = await checkInvariants({
     databaseUrl: options.databaseUrl,
     eventId,
-    purchases: [...load.purchases, ...drain.purchases],
+    purchases: [...load.purchases, ...drain.purchases, ...(options.extraPurchases?.() ?? [])],
     holdTtlMs: HOLD_TTL_MS,
   })
   // The drain must finish within the documented bound once the load (and the fault) is over.
