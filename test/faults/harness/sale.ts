@@ -68,6 +68,8 @@ export interface SaleOptions {
 export interface DrainReport {
   /** ms after the load ended until MySQL showed 0 available and the API sold them all. */
   returnedAfterMs: number | null
+  /** When the drain ended (every seat sold and the next one SOLD_OUT, or it gave up). */
+  endedAt: number
   purchases: Purchase[]
   /** The API's answer to one more seat once MySQL is at 0 (expect 409 SOLD_OUT). */
   finalCode?: string
@@ -120,7 +122,8 @@ async function drainWith(
       // One more seat must now be refused as sold out (the gate agrees with MySQL).
       const last = await purchase({ ...options, giveUpAfterMs: 10_000 }, `u${user++}`, 1, 0, clients[0])
       purchases.push(last)
-      return { returnedAfterMs: Date.now() - started, purchases, finalCode: last.code ?? last.outcome }
+      const endedAt = Date.now()
+      return { returnedAfterMs: endedAt - started, endedAt, purchases, finalCode: last.code ?? last.outcome }
     }
     const batch = Math.min(8, Math.ceil(availableSeats / (options.maxQuantity ?? 50)))
     const each = Math.min(options.maxQuantity ?? 50, Math.ceil(availableSeats / batch))
@@ -138,7 +141,7 @@ async function drainWith(
     // Rejected while MySQL has the seats: a hold is still out; wait for it to return.
     if (done.some((p) => p.outcome !== 'acked')) await sleep(250)
   }
-  return { returnedAfterMs: null, purchases }
+  return { returnedAfterMs: null, endedAt: Date.now(), purchases }
 }
 
 /** Runs one sale: load, the fault mid-sale, the end of the load, the seats-return drain, and the check. */
