@@ -181,6 +181,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_LOCK_DEADLOCK',
   'ER_SERVER_SHUTDOWN',
   'ER_QUERY_INTERRUPTED',
+  // The password rotated and the secret does not have the new one yet (a rotation's window
+  // between changing the database and the secret): the pool re-reads it; meanwhile, retry.
+  'ER_ACCESS_DENIED_ERROR',
   // A writer that turned read-only (failover) past the pool's retries.
   'ER_OPTION_PREVENTS_STATEMENT',
   'ER_READ_ONLY_MODE',
@@ -249,7 +252,11 @@ export function toApiError(err: unknown): ApiError {
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return unavailable('a dependency', 1, err)
   if (
     e.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Pool is closed/i.test(e.message ?? '')
+    // …and mysql2's for a pooled connection the server closed (KILL, a rotation cutting
+    // sessions) just as it was handed out: nothing was sent.
+    /Connection is closed|Pool is closed|Can't add new command when connection is in closed state/i.test(
+      e.message ?? '',
+    )
   ) {
     return unavailable('a dependency', 1, err)
   }
