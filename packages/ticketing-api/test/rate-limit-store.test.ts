@@ -43,15 +43,15 @@ describe('batched rate-limit store', () => {
   it("adds every instance's requests in Redis, and each sees the total after its next flush", async () => {
     for (let i = 0; i < 7; i++) await a('shared')
     for (let i = 0; i < 3; i++) await b('shared')
-    await sleep(100)
+    await sleep(300)
     const redis = clients[0]!
     expect(Number(await redis.get(`${prefix}shared`))).toBe(10)
     // Each instance learns the total when its own increments reach Redis (the next flush).
     await a('shared')
-    await sleep(100)
+    await sleep(300)
     expect((await a('shared')).current).toBe(12)
     await b('shared')
-    await sleep(100)
+    await sleep(300)
     expect((await b('shared')).current).toBe(14)
     // The window's TTL is set once, by the first increment.
     const ttl = await redis.pttl(`${prefix}shared`)

@@ -31,8 +31,10 @@ return {current, ttl}
 interface Counter {
   /** The window's count in Redis as last seen (every instance's requests, ours included). */
   seen: number
-  /** This instance's requests not yet added to Redis. */
+  /** This instance's requests not yet sent to Redis. */
   pending: number
+  /** This instance's requests sent to Redis, whose new count has not come back yet. */
+  sending: number
   /** When the window ends (local clock, from the TTL Redis reported). */
   windowEnd: number
   windowMs: number
@@ -72,20 +74,25 @@ export function batchedRedisStore(
     const now = Date.now()
     for (const [key, c] of counters) {
       if (c.pending === 0) {
+        if (c.sending > 0) continue
         // Forget windows that ended (Redis forgot them too).
         if (c.windowEnd <= now) counters.delete(key)
         continue
       }
       const add = c.pending
       c.pending = 0
+      c.sending += add
       commands.rateWindow(key, add, c.windowMs).then(
         ([count, ttl]) => {
-          const current = counters.get(key)
-          if (current !== c) return
+          c.sending -= add
+          // The count includes `add`; answers come back in the order the calls were sent.
           c.seen = count
           c.windowEnd = Date.now() + ttl
         },
-        (error: unknown) => options.onError?.(error),
+        (error: unknown) => {
+          c.sending -= add
+          options.onError?.(error)
+        },
       )
     }
     if (counters.size > 0) schedule()
@@ -100,12 +107,12 @@ export function batchedRedisStore(
     const now = Date.now()
     let c = counters.get(key)
     if (!c || c.windowEnd <= now) {
-      c = { seen: 0, pending: 0, windowEnd: now + windowMs, windowMs }
+      c = { seen: 0, pending: 0, sending: 0, windowEnd: now + windowMs, windowMs }
       counters.set(key, c)
     }
     c.pending++
     schedule()
-    return { current: c.seen + c.pending, ttl: c.windowEnd - now }
+    return { current: c.seen + c.sending + c.pending, ttl: c.windowEnd - now }
   }
 
   const store = (namespace: string): Store => ({
