@@ -69,16 +69,12 @@ export function batchedRedisStore(
   const counters = new Map<string, Counter>()
   let timer: NodeJS.Timeout | undefined
 
+  /** Counters with requests not yet sent: all a flush looks at. */
+  const dirty = new Map<string, Counter>()
+
   const flush = () => {
     timer = undefined
-    const now = Date.now()
-    for (const [key, c] of counters) {
-      if (c.pending === 0) {
-        if (c.sending > 0) continue
-        // Forget windows that ended (Redis forgot them too).
-        if (c.windowEnd <= now) counters.delete(key)
-        continue
-      }
+    for (const [key, c] of dirty) {
       const add = c.pending
       c.pending = 0
       c.sending += add
@@ -95,6 +91,14 @@ export function batchedRedisStore(
         },
       )
     }
+    dirty.clear()
+    // Forget windows that ended (Redis forgot them too). The map is in order of window start,
+    // near enough: the sweep stops at the first window still open.
+    const now = Date.now()
+    for (const [key, c] of counters) {
+      if (c.windowEnd > now || c.pending > 0 || c.sending > 0) break
+      counters.delete(key)
+    }
     if (counters.size > 0) schedule()
   }
   const schedule = () => {
@@ -108,9 +112,10 @@ export function batchedRedisStore(
     let c = counters.get(key)
     if (!c || c.windowEnd <= now) {
       c = { seen: 0, pending: 0, sending: 0, windowEnd: now + windowMs, windowMs }
+      counters.delete(key)
       counters.set(key, c)
     }
-    c.pending++
+    if (c.pending++ === 0) dirty.set(key, c)
     schedule()
     return { current: c.seen + c.sending + c.pending, ttl: c.windowEnd - now }
   }
