@@ -72,6 +72,10 @@ async function startBehindProxy(
       instances,
       healthPath: readyPath,
       startTimeoutMs: 60_000,
+      // An ALB takes a target out after 2 failed checks 30 s apart (its defaults); testkit's
+      // defaults (2 × 500 ms) suit the fault tests. On this shared 2-core machine a saturated
+      // instance can miss a check or two: 10 failed checks, 1 s apart, before it is taken out.
+      loadBalancer: { healthIntervalMs: 1000, unhealthyThreshold: 10 },
       spawn: (_i, env) => {
         const proc = spawn(env)
         started.push(proc)
