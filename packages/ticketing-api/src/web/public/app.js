@@ -332,7 +332,10 @@ async function join() {
   clearTimeout(q.timer)
   const res = await queueApi('POST', `/api/events/${opened.eventId}/queue`, { userId: userInput.value })
   if (current !== opened) return
-  if (res.success) return applyQueue(res.data)
+  if (res.success) {
+    q.streamFailed = false // a fresh ticket: the stream may work again
+    return applyQueue(res.data)
+  }
   const code = res.error?.code
   if (code === 'QUEUE_NOT_OPEN') {
     const opensAt = res.error.opensAt ?? opened.event.queue.opensAt
@@ -408,6 +411,9 @@ function renderQueue(body) {
     progress.setAttribute('aria-valuetext', position == null ? 'waiting' : `place ${position} of ${first}`)
     if (body.paused)
       note.textContent = 'Admission is paused for a moment while the sale catches up; you keep your place.'
+    else if (body.inventoryHeld)
+      note.textContent =
+        'The tickets left are spoken for by the buyers ahead; if they do not buy, the queue moves on.'
     else
       note.textContent = streaming(q)
         ? 'Updated live.'
@@ -583,9 +589,15 @@ $('queue-leave').addEventListener('click', async () => {
   say('You left the queue.')
 })
 
-$('queue-rejoin').addEventListener('click', () => {
-  if (!current?.queue) return
+$('queue-rejoin').addEventListener('click', async () => {
+  const q = current?.queue
+  if (!q) return
   say('')
+  // A lapsed turn keeps its answer until the place is given up: leave, then join at the back.
+  if (q.last?.status === 'turn_expired' && q.ticket) {
+    await queueApi('DELETE', `/api/events/${current.eventId}/queue`, undefined, { 'Queue-Ticket': q.ticket })
+    if (current?.queue !== q) return
+  }
   join()
 })
 
