@@ -146,6 +146,9 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('waiting room page in headless Chr
       ahead.push({ userId, ticket: await join(eventId, userId), seat })
     }
 
+    // The first eight (maxActiveBuyers) are admitted and collect their turns: 15 wait ahead.
+    await Promise.all(ahead.slice(0, 8).map((b) => turn(eventId, b.ticket)))
+
     // A hold without a turn is refused: the token below is what lets Alice's through.
     const refused = await post(`${h.url}/api/events/${eventId}/holds`, { seats: ['D-6'], userId: 'mallory' })
     expect(refused.status).toBe(403)
@@ -166,8 +169,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('waiting room page in headless Chr
     expect(await alice.page.locator('#seating').isHidden()).toBe(true)
     const place = async () =>
       Number((await alice.page.locator('#queue-position').textContent())?.replace(/\D/g, ''))
-    const first = await place()
-    expect(first).toBeGreaterThan(8)
+    await expect.poll(place, { timeout: 10_000, interval: 100 }).toBe(16)
     await expect(alice.page.locator('#queue-wait').textContent()).resolves.toMatch(/minute|min/)
 
     // Bob queues behind Alice with no stream (blocked): his page falls back to polling.
@@ -181,9 +183,10 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('waiting room page in headless Chr
     // The first eight buy; Alice's place goes down live and her bar fills.
     await Promise.all(ahead.slice(0, 8).map((b) => buy(eventId, b.userId, b.ticket, b.seat)))
     // Eight turns freed: eight more admitted, Alice moves up by eight (the bar is half full).
-    await expect.poll(place, { timeout: 10_000, interval: 100 }).toBe(first - 8)
+    await expect.poll(place, { timeout: 10_000, interval: 100 }).toBe(8)
     const progress = Number(await alice.page.locator('#queue-progress').getAttribute('value'))
-    expect(progress).toBe(Math.round((100 * 8) / first))
+    // From the first place the page saw (16, or more had it seen a staler state) to 8: half or more.
+    expect(progress).toBeGreaterThanOrEqual(50)
     await expect(alice.page.locator('#queue-title').textContent()).resolves.toBe('You are in the queue')
     await alice.page.locator('#user-id').blur()
     mkdirSync(dirname(SCREENSHOT), { recursive: true })
