@@ -10,7 +10,7 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import type { MetricName, Metrics } from '../src/infra/metrics/index.js'
 import { createRoom } from '../src/queue/room.js'
-import { type Harness, MODES, startHarness } from './helpers.js'
+import { deleteRedisPrefix, type Harness, MODES, startHarness } from './helpers.js'
 import { openStream } from './sse-client.js'
 
 const JWT_SECRET = 'queue-test-secret-long-enough'
@@ -314,6 +314,32 @@ describe('waiting room across two production instances (shared Redis and databas
       headers: { 'queue-ticket': ticket },
     })
     expect(after.json().data.status).toBe('completed')
+  })
+
+  it('re-opens a queue Redis lost from the event’s settings (kept in the database)', async () => {
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: as('ops', true),
+      payload: {
+        eventName: 'Lost',
+        totalSeats: 5,
+        eventDate: '2026-12-31T20:00:00',
+        queue: { opensAt: iso(-1000), startsAt: iso(60_000) },
+      },
+    })
+    const eventId = created.json().data.eventId
+    expect(await deleteRedisPrefix(`${h.prefix}:wr`)).toBeGreaterThan(0)
+    const joined = await other.inject({
+      method: 'POST',
+      url: `/api/events/${eventId}/queue`,
+      headers: as('gil'),
+    })
+    expect(joined.statusCode, joined.body).toBe(201)
+    expect(joined.json().data).toMatchObject({
+      status: 'pre_queue',
+      startsAt: created.json().data.queue.startsAt,
+    })
   })
 })
 
