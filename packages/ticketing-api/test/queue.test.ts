@@ -186,6 +186,13 @@ describe.each(MODES)('waiting room (%s mode, JWT on)', (mode) => {
     const t = (await join(eventId, 'dee')).json().data.ticket as string
     const forged = await poll(eventId, `${t.slice(0, -2)}xx`)
     expect(forged.json().error.code).toBe('QUEUE_NOT_FOUND')
+    // Someone else's ticket, presented with one's own token: refused; with the holder's: fine.
+    const url = `/api/events/${eventId}/queue`
+    const theirs = await h.app.inject({ method: 'GET', url, headers: { ...as('eli'), 'queue-ticket': t } })
+    expect(theirs.statusCode).toBe(403)
+    expect(theirs.json().error.code).toBe('FORBIDDEN')
+    const own = await h.app.inject({ method: 'GET', url, headers: { ...as('dee'), 'queue-ticket': t } })
+    expect(own.statusCode).toBe(200)
     const left = await h.app.inject({
       method: 'DELETE',
       url: `/api/events/${eventId}/queue?ticket=${encodeURIComponent(t)}`,
