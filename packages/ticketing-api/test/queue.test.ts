@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import type { MetricName, Metrics } from '../src/infra/metrics/index.js'
+import { createHealth } from '../src/queue/health.js'
 import { createRoom } from '../src/queue/room.js'
 import { deleteRedisPrefix, type Harness, MODES, startHarness } from './helpers.js'
 import { openStream } from './sse-client.js'
@@ -421,6 +422,40 @@ describe('waiting-room metrics', () => {
     await new Promise((r) => setTimeout(r, 300))
     await room.tick('1')
     expect(seen).toContainEqual(['QueueAbandonedTurns', 1])
+    await room.close()
+  })
+})
+
+describe('waiting-room health signal', () => {
+  it('a slow or failing sale path pauses admission; a quiet or healthy one does not', async () => {
+    const room = createRoom({
+      ports: { store: createMemoryQueueStore() },
+      metrics: { increment() {}, observe() {}, flush: async () => {}, close: async () => {} },
+      log: { warn() {}, debug() {} },
+      events: { get: async () => undefined, remaining: async () => 100 },
+      options: { secret: 'health-test-secret-0123456789abcdef' },
+    })
+    const health = createHealth(room, { warn() {} })
+    await room.openEvent('1', { admitPerMinute: 60_000 })
+    for (let i = 0; i < 19; i++) health.observe(3000, 201)
+    expect(await health.report(), 'under 20 sales say nothing').toBeNull()
+    health.observe(3000, 201)
+    expect(await health.report()).toBe(0)
+    const waiter = await room.join('1', 'w')
+    expect(await room.poll(waiter.queueTicket)).toMatchObject({ status: 'waiting', paused: true })
+    await room.tick('1')
+    expect((await room.state('1', { fresh: true }))?.admittedTotal).toBe(0)
+
+    // Healthy latencies, but 1 in 4 sales failing with 503: still paused (10 % pauses).
+    const failing = createHealth(room, { warn() {} })
+    for (let i = 0; i < 40; i++) failing.observe(10, i % 4 === 0 ? 503 : 201)
+    expect(await failing.report()).toBe(0)
+    const fresh = createHealth(room, { warn() {} })
+    for (let i = 0; i < 40; i++) fresh.observe(10, 201)
+    expect(await fresh.report()).toBe(1)
+    await new Promise((r) => setTimeout(r, 20))
+    await room.tick('1')
+    expect((await room.state('1', { fresh: true }))?.admittedTotal).toBe(1)
     await room.close()
   })
 })
