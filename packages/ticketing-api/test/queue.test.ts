@@ -9,8 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import type { MetricName, Metrics } from '../src/infra/metrics/index.js'
+import { createHealth } from '../src/queue/health.js'
 import { createRoom } from '../src/queue/room.js'
-import { type Harness, MODES, startHarness } from './helpers.js'
+import { deleteRedisPrefix, type Harness, MODES, startHarness } from './helpers.js'
 import { openStream } from './sse-client.js'
 
 const JWT_SECRET = 'queue-test-secret-long-enough'
@@ -186,6 +187,13 @@ describe.each(MODES)('waiting room (%s mode, JWT on)', (mode) => {
     const t = (await join(eventId, 'dee')).json().data.ticket as string
     const forged = await poll(eventId, `${t.slice(0, -2)}xx`)
     expect(forged.json().error.code).toBe('QUEUE_NOT_FOUND')
+    // Someone else's ticket, presented with one's own token: refused; with the holder's: fine.
+    const url = `/api/events/${eventId}/queue`
+    const theirs = await h.app.inject({ method: 'GET', url, headers: { ...as('eli'), 'queue-ticket': t } })
+    expect(theirs.statusCode).toBe(403)
+    expect(theirs.json().error.code).toBe('FORBIDDEN')
+    const own = await h.app.inject({ method: 'GET', url, headers: { ...as('dee'), 'queue-ticket': t } })
+    expect(own.statusCode).toBe(200)
     const left = await h.app.inject({
       method: 'DELETE',
       url: `/api/events/${eventId}/queue?ticket=${encodeURIComponent(t)}`,
@@ -315,6 +323,32 @@ describe('waiting room across two production instances (shared Redis and databas
     })
     expect(after.json().data.status).toBe('completed')
   })
+
+  it('re-opens a queue Redis lost from the event’s settings (kept in the database)', async () => {
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/events',
+      headers: as('ops', true),
+      payload: {
+        eventName: 'Lost',
+        totalSeats: 5,
+        eventDate: '2026-12-31T20:00:00',
+        queue: { opensAt: iso(-1000), startsAt: iso(60_000) },
+      },
+    })
+    const eventId = created.json().data.eventId
+    expect(await deleteRedisPrefix(`${h.prefix}:wr`)).toBeGreaterThan(0)
+    const joined = await other.inject({
+      method: 'POST',
+      url: `/api/events/${eventId}/queue`,
+      headers: as('gil'),
+    })
+    expect(joined.statusCode, joined.body).toBe(201)
+    expect(joined.json().data).toMatchObject({
+      status: 'pre_queue',
+      startsAt: created.json().data.queue.startsAt,
+    })
+  })
 })
 
 describe('waiting-room polls and the rate limiter (embedded)', () => {
@@ -388,6 +422,40 @@ describe('waiting-room metrics', () => {
     await new Promise((r) => setTimeout(r, 300))
     await room.tick('1')
     expect(seen).toContainEqual(['QueueAbandonedTurns', 1])
+    await room.close()
+  })
+})
+
+describe('waiting-room health signal', () => {
+  it('a slow or failing sale path pauses admission; a quiet or healthy one does not', async () => {
+    const room = createRoom({
+      ports: { store: createMemoryQueueStore() },
+      metrics: { increment() {}, observe() {}, flush: async () => {}, close: async () => {} },
+      log: { warn() {}, debug() {} },
+      events: { get: async () => undefined, remaining: async () => 100 },
+      options: { secret: 'health-test-secret-0123456789abcdef' },
+    })
+    const health = createHealth(room, { warn() {} })
+    await room.openEvent('1', { admitPerMinute: 60_000 })
+    for (let i = 0; i < 19; i++) health.observe(3000, 201)
+    expect(await health.report(), 'under 20 sales say nothing').toBeNull()
+    health.observe(3000, 201)
+    expect(await health.report()).toBe(0)
+    const waiter = await room.join('1', 'w')
+    expect(await room.poll(waiter.queueTicket)).toMatchObject({ status: 'waiting', paused: true })
+    await room.tick('1')
+    expect((await room.state('1', { fresh: true }))?.admittedTotal).toBe(0)
+
+    // Healthy latencies, but 1 in 4 sales failing with 503: still paused (10 % pauses).
+    const failing = createHealth(room, { warn() {} })
+    for (let i = 0; i < 40; i++) failing.observe(10, i % 4 === 0 ? 503 : 201)
+    expect(await failing.report()).toBe(0)
+    const fresh = createHealth(room, { warn() {} })
+    for (let i = 0; i < 40; i++) fresh.observe(10, 201)
+    expect(await fresh.report()).toBe(1)
+    await new Promise((r) => setTimeout(r, 20))
+    await room.tick('1')
+    expect((await room.state('1', { fresh: true }))?.admittedTotal).toBe(1)
     await room.close()
   })
 })

@@ -5,10 +5,14 @@ import type { Open } from './open.js'
 
 export function createLeave(room: WaitingRoom, { reopening }: Open) {
   /** False when there was no place left to give up (already left, or bought). */
-  return async function leave(event: EventRecord, ticket: string | undefined): Promise<boolean> {
+  return async function leave(
+    event: EventRecord,
+    ticket: string | undefined,
+    visitorId?: string,
+  ): Promise<boolean> {
     // The ticket must be valid and this event's (the library's leave checks the signature
     // only): a poll checks both, from memory while the visitor waits.
-    await reopening(event, () => room.poll(ticket, { eventId: String(event.eventId) }))
+    await reopening(event, () => room.poll(ticket, { eventId: String(event.eventId), visitorId }))
     return room.leave(ticket as string)
   }
 }

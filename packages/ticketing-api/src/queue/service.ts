@@ -3,6 +3,7 @@
 
 import { createAdmission } from './admission.js'
 import type { QueueDeps } from './deps.js'
+import { createHealth } from './health.js'
 import { createJoin } from './join.js'
 import { createLeave } from './leave.js'
 import type { QueueSettings } from './model.js'
@@ -23,6 +24,7 @@ export function createQueue(deps: QueueDeps) {
   const open = createOpen(room)
   const watch = createWatch(room)
   const admission = createAdmission(room, deps.log)
+  const health = createHealth(room, deps.log)
   return {
     room,
     /** The event, if it exists (its `queue` says whether it is queued). */
@@ -35,8 +37,15 @@ export function createQueue(deps: QueueDeps) {
     watch: watch.watch,
     check: admission.check,
     complete: admission.complete,
-    start: () => room.start(),
+    /** An answered sale (reservation, hold confirmation): the health signal's input. */
+    observeSale: health.observe,
+    reportHealth: health.report,
+    start() {
+      room.start()
+      health.start()
+    },
     async close() {
+      health.close()
       watch.close()
       await room.close()
     },

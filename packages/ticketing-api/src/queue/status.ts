@@ -6,8 +6,13 @@ import { type QueueView, queueView } from './model.js'
 import type { Open } from './open.js'
 
 export function createStatus(room: WaitingRoom, { reopening }: Open) {
-  return async function status(event: EventRecord, ticket: string | undefined): Promise<QueueView> {
-    const s = await reopening(event, () => room.poll(ticket, { eventId: String(event.eventId) }))
+  /** `visitorId`, when known (an authenticated caller), must be the ticket's. */
+  return async function status(
+    event: EventRecord,
+    ticket: string | undefined,
+    visitorId?: string,
+  ): Promise<QueueView> {
+    const s = await reopening(event, () => room.poll(ticket, { eventId: String(event.eventId), visitorId }))
     return queueView(ticket as string, s)
   }
 }

@@ -15,6 +15,7 @@ export type WatchEvent = 'position' | 'admitted' | 'sold_out'
 
 interface Watcher {
   ticket: string
+  visitorId?: string
   push(event: WatchEvent, view: QueueView): void
   fail(error: unknown): void
   last?: string
@@ -28,7 +29,10 @@ export function createWatch(room: WaitingRoom) {
   async function check(eventId: number, w: Watcher) {
     let view: QueueView
     try {
-      view = queueView(w.ticket, await room.poll(w.ticket, { eventId: String(eventId) }))
+      view = queueView(
+        w.ticket,
+        await room.poll(w.ticket, { eventId: String(eventId), visitorId: w.visitorId }),
+      )
     } catch (error) {
       return w.fail(error)
     }
@@ -61,6 +65,7 @@ export function createWatch(room: WaitingRoom) {
     first: QueueView,
     push: Watcher['push'],
     fail: Watcher['fail'],
+    visitorId?: string,
   ): () => void {
     const eventId = event.eventId
     let entry = byEvent.get(eventId)
@@ -72,6 +77,7 @@ export function createWatch(room: WaitingRoom) {
     }
     const w: Watcher = {
       ticket: first.ticket,
+      visitorId,
       push,
       fail: (e) => {
         stop()

@@ -33,6 +33,11 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
     }
     return event
   }
+  /** An authenticated caller (not an admin) may use only their own ticket; no token: the ticket alone. */
+  const visitorOf = async (request: FastifyRequest) => {
+    const actor = await app.identify(request)
+    return actor && !actor.admin ? actor.sub : undefined
+  }
   const ticketOf = (request: FastifyRequest) =>
     (request.headers['queue-ticket'] as string | undefined) ?? (request.query as { ticket?: string }).ticket
   /** Runs a queue step, its failures in the envelope. */
@@ -93,7 +98,7 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
         tags: ['queue'],
         operationId: 'queueStatus',
         summary: 'Your place: position and estimated wait, or your admission token once admitted',
-        security: [],
+        security: [{}, { bearerAuth: [] }],
         params,
         headers: TicketHeaders,
         querystring: TicketQuery,
@@ -105,7 +110,8 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
     },
     async (request, reply) => {
       const event = await queuedEvent(request)
-      return send(reply, 200, await step(event, () => queue.status(event, ticketOf(request))))
+      const visitor = await visitorOf(request)
+      return send(reply, 200, await step(event, () => queue.status(event, ticketOf(request), visitor)))
     },
   )
 
@@ -117,7 +123,7 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
         tags: ['queue'],
         operationId: 'leaveQueue',
         summary: 'Leave the waiting room (or give up the turn): the place goes to the next visitor',
-        security: [],
+        security: [{}, { bearerAuth: [] }],
         params,
         headers: TicketHeaders,
         querystring: TicketQuery,
@@ -129,7 +135,8 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
     },
     async (request, reply) => {
       const event = await queuedEvent(request)
-      await step(event, () => queue.leave(event, ticketOf(request)))
+      const visitor = await visitorOf(request)
+      await step(event, () => queue.leave(event, ticketOf(request), visitor))
       return reply.code(204).send()
     },
   )
@@ -144,7 +151,7 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
         operationId: 'streamQueueStatus',
         summary:
           'Server-Sent Events: `position` (the status body) on change and every 5 s; `admitted` / `sold_out` when it happens',
-        security: [],
+        security: [{}, { bearerAuth: [] }],
         params,
         querystring: TicketQuery,
         response: {
@@ -160,8 +167,9 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
     async (request, reply) => {
       const event = await queuedEvent(request)
       const ticket = ticketOf(request)
+      const visitor = await visitorOf(request)
       // A bad ticket is answered as JSON before the stream opens.
-      const first = await step(event, () => queue.status(event, ticket))
+      const first = await step(event, () => queue.status(event, ticket, visitor))
       let stop = () => {}
       const stream = openSse(request, reply, () => {
         stop()
@@ -181,6 +189,7 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
           stream.send('error', { code: e.code, message: e.message })
           stream.close()
         },
+        visitor,
       )
     },
   )

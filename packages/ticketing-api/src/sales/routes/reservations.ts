@@ -60,6 +60,8 @@ export async function reservationRoutes(
         },
       },
       preHandler: authenticate,
+      // The sale path's latency and failures slow or pause the waiting rooms' admission.
+      onResponse: async (_request, reply) => queue.observeSale(reply.elapsedTime, reply.statusCode),
     },
     async (request, reply) => {
       const body = request.body as typeof ReservationBody.static

@@ -67,6 +67,7 @@ export async function holdRoutes(
         },
       },
       preHandler,
+      onResponse: async (_request, reply) => queue.observeSale(reply.elapsedTime, reply.statusCode),
     },
     async (request, reply) => {
       const result = await seating.confirm(holdId(request), owner(request))
