@@ -50,12 +50,13 @@ function errorCode(text: string): string | undefined {
   }
 }
 
-/** Sends one JSON request outside of any measurement (set-up: create the hot event). */
+/** Sends one JSON request outside of any measurement (set-up: create the hot event), with optional headers (e.g. an admin's JWT). */
 export async function requestJson(
   origin: string,
   method: 'GET' | 'POST',
   path: string,
   body?: unknown,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; json: unknown }> {
   const client = newClient(origin)
   try {
@@ -64,7 +65,7 @@ export async function requestJson(
       method,
       path,
       body === undefined ? undefined : JSON.stringify(body),
-      body === undefined ? undefined : { 'content-type': 'application/json' },
+      body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
     )
     let json: unknown = r.text
     try {
