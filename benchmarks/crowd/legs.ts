@@ -58,7 +58,11 @@ export interface LegResult {
   visitors: VisitorRecord[]
   /** Every reservation POST (by admitted buyers, in the "with" leg). */
   reservations: Samples
-  /** First send to final answer of each reservation attempt, retries included. */
+  /**
+   * Each reservation attempt as the visitor sees it: from pressing "buy" (before any wait for a
+   * socket of its lane, which stands for the queue a real crowd forms in front of the load
+   * balancer) to the final answer, retries included.
+   */
   attemptLatency: Samples
   /** Every request of any kind (completion time, latency). */
   requests: Samples
@@ -205,6 +209,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     }
     result.attempts.push(a)
     const body = { eventId: o.eventId, userId: o.userId(v.index), quantity: v.quantity }
+    let pressedAt = now()
     for (let tries = 0; ; tries++) {
       const r = await sendAs(
         v,
@@ -214,7 +219,11 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
         { 'idempotency-key': key, ...extraHeaders },
         body,
       )
-      if (tries === 0) a.firstSentAt = r.sentAt
+      if (tries === 0) {
+        // The audit's "sent at" is when the request left (a row cannot commit before that).
+        a.firstSentAt = r.sentAt
+        pressedAt = r.sentAt - r.queuedMs
+      }
       result.reservations.add(r.at, r.at - r.sentAt)
       if (r.status === 201) {
         const reservationId = (JSON.parse(r.text) as { data: { reservationId: string } }).data.reservationId
@@ -230,7 +239,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
           ackAt: r.at,
           resend: false,
         })
-        result.attemptLatency.add(r.at, r.at - a.firstSentAt)
+        result.attemptLatency.add(r.at, r.at - pressedAt)
         rec.admittedAt ??= r.at
         rec.boughtAt = r.at
         finish(rec, 'bought', r.at)
@@ -242,7 +251,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
         a.outcome = 'refused'
         a.code = code
         a.endAt = r.at
-        result.attemptLatency.add(r.at, r.at - a.firstSentAt)
+        result.attemptLatency.add(r.at, r.at - pressedAt)
         finish(rec, 'refused', r.at)
         return
       }

@@ -22,7 +22,7 @@ export interface LegFigures {
   /** s from the sale's start to the last seat's acknowledgement; null if it did not sell out. */
   sellOutSeconds: number | null
   reservation: { requests: number; p50Ms: number; p99Ms: number; maxMs: number }
-  /** First send to final answer, retries included. */
+  /** Pressing "buy" to the final answer (lane wait and retries included). */
   attemptP99Ms: number
   /** Answers to reservation POSTs (the sale path) by status. */
   reservationAnswers: Record<string, number>
@@ -255,7 +255,10 @@ export function table(legs: LegFigures[]): string {
       'reservation p50 / p99 (per request)',
       (f) => `${fmt(f.reservation.p50Ms)} / ${fmt(f.reservation.p99Ms)} ms`,
     ],
-    ['reservation attempt p99 (retries included)', (f) => `${fmt(f.attemptP99Ms)} ms`],
+    [
+      'reservation as the visitor sees it: p99 (lane wait, retries included)',
+      (f) => `${fmt(f.attemptP99Ms)} ms`,
+    ],
     ['429 / 503 answers (all requests)', (f) => `${fmt(f.answers429)} / ${fmt(f.answers503)}`],
     ['429 / 5xx answers to reservations', (f) => fmt(f.saleAnswers429or503)],
     ['requests', (f) => fmt(f.requests)],
