@@ -73,6 +73,13 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
     `crowd: ${o.visitors.toLocaleString('en-US')} visitors over ${o.spreadMs / 1000} s, sale at ${o.startMs / 1000} s, ${o.seats.toLocaleString('en-US')} seats, ${o.lanes} lanes × ${o.connectionsPerLane} connections, ${o.instances} API instance(s)`,
   )
   const stack = await startCrowdStack({ instances: o.instances, env: o.env, log: o.log })
+  // Ctrl-C stops what the run started (mariadbd, redis-server, HAProxy, the API) before exiting.
+  const interrupted = (signal: NodeJS.Signals) => {
+    o.log(`${signal}: stopping the stack`)
+    void stack.stop().finally(() => process.exit(130))
+  }
+  process.once('SIGINT', interrupted)
+  process.once('SIGTERM', interrupted)
   const out: LegOutcome[] = []
   try {
     for (const [n, leg] of o.legs.entries()) {
@@ -163,6 +170,8 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
       }
     }
   } finally {
+    process.off('SIGINT', interrupted)
+    process.off('SIGTERM', interrupted)
     await stack.stop()
   }
   return out

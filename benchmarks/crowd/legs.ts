@@ -155,9 +155,20 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
   const lastArrival = crowd.reduce((m, v) => Math.max(m, v.arrivalMs), 0)
   const deadline = lastArrival + o.maxAfterArrivalsMs
   let stopped = false
-  // Wakes every sleeping visitor when the run ends, so nobody waits out a poll interval.
-  const stop = new AbortController()
-  const nap = (ms: number) => sleep(Math.max(0, ms), undefined, { signal: stop.signal }).catch(() => {})
+  // Wakes every sleeping visitor when the run ends, so nobody waits out a poll interval. (Not
+  // an AbortSignal: 100,000 listeners on one signal cost O(n²) to add.)
+  const sleepers = new Set<() => void>()
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (stopped) return resolve()
+      const wake = () => {
+        clearTimeout(timer)
+        sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, Math.max(0, ms))
+      sleepers.add(wake)
+    })
   let done = 0
   let sold = 0
 
@@ -363,7 +374,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
   }, 1000)
   while (done < crowd.length && now() < deadline) await sleep(100)
   stopped = true
-  stop.abort()
+  for (const wake of [...sleepers]) wake()
   result.durationMs = now()
   // In-flight requests finish (every 201 must be in the ledger before the audit); sleeping
   // visitors see `stopped` when they wake.

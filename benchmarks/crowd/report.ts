@@ -26,6 +26,8 @@ export interface LegFigures {
   attemptP99Ms: number
   /** Answers to reservation POSTs (the sale path) by status. */
   reservationAnswers: Record<string, number>
+  /** Answers by request kind (page, join, poll, reserve) and status ('0': transport error). */
+  answersByKind: Record<string, Record<string, number>>
   answers429: number
   answers503: number
   /** 429s and 5xx to reservation POSTs only (with the waiting room: admitted buyers). */
@@ -150,6 +152,7 @@ export function legFigures(
     reservation: { requests: r.count, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs },
     attemptP99Ms: round(percentile(leg.attemptLatency.latencies, 99)),
     reservationAnswers: leg.counts.reserve ?? {},
+    answersByKind: leg.counts,
     answers429,
     answers503,
     saleAnswers429or503: sum(leg.counts.reserve, (st) => st === 429 || st >= 500),
@@ -261,6 +264,13 @@ export function table(legs: LegFigures[]): string {
     ],
     ['429 / 503 answers (all requests)', (f) => `${fmt(f.answers429)} / ${fmt(f.answers503)}`],
     ['429 / 5xx answers to reservations', (f) => fmt(f.saleAnswers429or503)],
+    [
+      '503 answers by request',
+      (f) =>
+        Object.entries(f.answersByKind)
+          .map(([kind, c]) => `${kind} ${fmt(c['503'] ?? 0)}`)
+          .join(', '),
+    ],
     ['requests', (f) => fmt(f.requests)],
     ['requests wasted (429, 5xx, errors)', (f) => fmt(f.wasted)],
     ['requests per seat sold', (f) => fmt(f.requestsPerSeat)],
