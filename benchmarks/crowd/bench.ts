@@ -29,6 +29,8 @@ export interface CrowdOptions {
   legs: LegName[]
   /** The queue of the "with" leg. */
   queue: { maxActiveBuyers: number; admitPerMinute: number; turnSeconds: number }
+  /** One visitor in this many listens on the SSE stream instead of polling ("with"; 0: none). */
+  sseEvery: number
   /** The run ends at the latest this long after the last arrival. */
   maxAfterArrivalsMs: number
   seed: number
@@ -51,6 +53,9 @@ export const DEFAULTS: Omit<CrowdOptions, 'log' | 'progress'> = {
   // Sized so that 10,000 seats (about 4,000 buyers of 1–4) sell in well under a minute while
   // the sale path never holds more than 200 buyers at once.
   queue: { maxActiveBuyers: 200, admitPerMinute: 12_000, turnSeconds: 120 },
+  // 1,000 of 100,000 visitors hold an SSE stream: enough to time the push, few enough that the
+  // lanes' sockets stay with the polling majority.
+  sseEvery: 100,
   maxAfterArrivalsMs: 90_000,
   seed: 1,
 }
@@ -114,6 +119,12 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
         connectionsPerClient: o.connectionsPerLane,
       })
       const lanes = pool.clients.map((c) => new Lane(c, stack.url, o.connectionsPerLane, t0))
+      // The same addresses again, for the long-lived SSE streams (they never take a lane's slot).
+      const ssePool = createClientPool({
+        count: o.lanes,
+        firstIndex: 1000 + n * o.lanes,
+        connectionsPerClient: Math.max(1, Math.ceil(o.visitors / o.lanes / Math.max(1, o.sseEvery))) + 1,
+      })
       const prefix = `crowd-${leg}-${n}`
       const tokens = new Map<number, Record<string, string>>()
       try {
@@ -135,6 +146,9 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
             return h
           },
           maxAfterArrivalsMs: o.maxAfterArrivalsMs,
+          origin: stack.url,
+          sseEvery: o.sseEvery,
+          sseDispatchers: ssePool.clients.map((c) => c.dispatcher),
           progress: o.progress,
         })
         const checked = await audit(stack.databaseUrl, OURS_AUDIT, eventId, {
@@ -166,7 +180,7 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
           `[${leg}] sold ${figures.soldSeats}/${figures.seats} in ${figures.sellOutSeconds ?? '–'} s, reservation p99 ${figures.reservation.p99Ms} ms, ${figures.answers429} × 429, ${figures.answers503} × 503, ${figures.requests} requests`,
         )
       } finally {
-        await pool.close()
+        await Promise.all([pool.close(), ssePool.close()])
       }
     }
   } finally {

@@ -16,9 +16,10 @@
 import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { SimulatedClient } from '@ticketing/testkit'
 import type { Attempt, Confirmation } from '../onsale/load.js'
 import { Samples } from '../onsale/stats.js'
-import { errorCode, type Lane, type Reply, type Visitor } from './visitors.js'
+import { errorCode, type Lane, type Reply, readSse, type Visitor } from './visitors.js'
 
 export type LegName = 'without' | 'with'
 
@@ -44,6 +45,8 @@ export interface VisitorRecord {
   positionAfterStart?: number
   /** When the visitor stopped needing anything (bought, told, gave up). */
   doneAt?: number
+  /** Listened on the SSE stream (rather than polling) at some point. */
+  pushed?: boolean
 }
 
 /** Answers by request kind and status ('201', '429', '503', '0' = transport error, …). */
@@ -99,6 +102,12 @@ export interface LegOptions {
   seed?: number
   /** Reservation route (the API's: POST /api/reservations). */
   reservationPath?: string
+  /** The load balancer's origin (for SSE streams; requests go through the lanes). */
+  origin: string
+  /** One visitor in this many listens on the SSE stream instead of polling (0: none). */
+  sseEvery?: number
+  /** Per lane, a second client on the lane's address that carries its SSE streams. */
+  sseDispatchers?: SimulatedClient['dispatcher'][]
   /** Upper bound on a poll interval the server suggests (the page's own cap). @default 30 */
   maxPollSeconds?: number
   progress?: (line: string) => void
@@ -158,6 +167,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
   // Wakes every sleeping visitor when the run ends, so nobody waits out a poll interval. (Not
   // an AbortSignal: 100,000 listeners on one signal cost O(n²) to add.)
   const sleepers = new Set<() => void>()
+  const streams = new Set<AbortController>()
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
       if (stopped) return resolve()
@@ -302,15 +312,91 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     await reserve(v, rec, {})
   }
 
+  /**
+   * Applies one queue answer (a poll's, a join's or a pushed event's body): records positions,
+   * buys when admitted. Returns 'wait' while the visitor must keep waiting, 'done' otherwise.
+   */
+  const onQueueBody = async (
+    v: Visitor,
+    rec: VisitorRecord,
+    body: QueueBody,
+    sentAt: number,
+    at: number,
+  ): Promise<'wait' | 'done'> => {
+    if (rec.joinPosition === undefined && body.position !== undefined) rec.joinPosition = body.position
+    if (
+      rec.positionAfterStart === undefined &&
+      body.status === 'waiting' &&
+      body.position !== undefined &&
+      sentAt >= o.startMs
+    )
+      rec.positionAfterStart = body.position
+    switch (body.status) {
+      case 'admitted':
+        if (!body.admissionToken) return 'wait' // a push without the token: the next poll has it
+        rec.admittedAt = at
+        await reserve(v, rec, { 'admission-token': body.admissionToken })
+        return 'done'
+      case 'sold_out':
+        finish(rec, 'sold_out', at)
+        return 'done'
+      case 'turn_expired':
+        finish(rec, 'turn_expired', at)
+        return 'done'
+      case 'completed':
+      case 'left':
+        finish(rec, 'failed', at)
+        return 'done'
+      default:
+        result.stale.push({ sentAt, kind: body.status ?? 'unknown' })
+        return 'wait'
+    }
+  }
+
+  /**
+   * A visitor that listens on the SSE stream instead of polling (one in `sseEvery`): each
+   * pushed event counts as an answer sent when it arrived. Falls back to polling if the stream
+   * cannot be opened or ends without a final answer.
+   */
+  const listen = async (v: Visitor, rec: VisitorRecord, ticket: string): Promise<'wait' | 'done'> => {
+    const dispatcher = o.sseDispatchers?.[v.index % lanes.length]
+    if (!dispatcher) return 'wait'
+    const abort = new AbortController()
+    streams.add(abort)
+    rec.pushed = true
+    let outcome: 'wait' | 'done' = 'wait'
+    const status = await readSse(
+      dispatcher,
+      `${o.origin}/api/events/${o.eventId}/queue/stream?ticket=${encodeURIComponent(ticket)}`,
+      o.auth(v.index),
+      o.t0,
+      abort.signal,
+      async (e) => {
+        if (stopped) return true
+        let body = queueBody(e.data)
+        if (e.event === 'sold_out') body = { ...body, status: 'sold_out' }
+        if (e.event === 'admitted') body = { ...body, status: 'admitted' }
+        if (!body?.status) return false
+        outcome = await onQueueBody(v, rec, body, e.at, e.at)
+        return outcome === 'done'
+      },
+    )
+    streams.delete(abort)
+    count(result.counts, 'stream', status)
+    return outcome
+  }
+
   const withVisitor = async (v: Visitor) => {
     const rec = result.visitors[v.index]!
     await waitUntil(v.arrivalMs)
     const path = `/api/events/${o.eventId}/queue`
+    const pushed = o.sseEvery !== undefined && o.sseEvery > 0 && v.index % o.sseEvery === 0
     let ticket: string | undefined
+    let listened = false
     for (let tries = 0; !stopped; ) {
       const r = ticket
         ? await sendAs(v, 'poll', 'GET', path, { 'queue-ticket': ticket })
-        : await sendAs(v, 'join', 'POST', path, {}, { userId: o.userId(v.index) })
+        : await sendAs(v, 'join', 'POST', path, {}, {})
       result.waits.add(r.at, r.at - r.sentAt)
       const body = r.status === 200 || r.status === 201 ? queueBody(r.text) : undefined
       if (!body?.status) {
@@ -331,36 +417,15 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
       }
       tries = 0
       ticket = body.ticket ?? ticket
-      if (rec.joinPosition === undefined && body.position !== undefined) rec.joinPosition = body.position
-      if (
-        rec.positionAfterStart === undefined &&
-        body.status === 'waiting' &&
-        body.position !== undefined &&
-        r.sentAt >= o.startMs
-      )
-        rec.positionAfterStart = body.position
-      switch (body.status) {
-        case 'admitted':
-          rec.admittedAt = r.at
-          await reserve(v, rec, { 'admission-token': body.admissionToken ?? '' })
-          return
-        case 'sold_out':
-          finish(rec, 'sold_out', r.at)
-          return
-        case 'turn_expired':
-          finish(rec, 'turn_expired', r.at)
-          return
-        case 'completed':
-        case 'left':
-          finish(rec, 'failed', r.at)
-          return
-        default: {
-          result.stale.push({ sentAt: r.sentAt, kind: body.status })
-          const pollMs = Math.min(maxPollMs, (body.pollAfterSeconds ?? 5) * 1000)
-          // Pages poll on a timer from their own answer, with a little jitter (±10 %).
-          await nap(pollMs * (0.9 + Math.random() * 0.2))
-        }
+      if ((await onQueueBody(v, rec, body, r.sentAt, r.at)) === 'done') return
+      if (pushed && ticket && !listened) {
+        listened = true
+        if ((await listen(v, rec, ticket)) === 'done') return
+        continue // the stream ended early: poll at once, then on the timer
       }
+      const pollMs = Math.min(maxPollMs, (body.pollAfterSeconds ?? 5) * 1000)
+      // Pages poll on a timer from their own answer, with a little jitter (±10 %).
+      await nap(pollMs * (0.9 + Math.random() * 0.2))
     }
   }
 
@@ -375,6 +440,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
   while (done < crowd.length && now() < deadline) await sleep(100)
   stopped = true
   for (const wake of [...sleepers]) wake()
+  for (const stream of streams) stream.abort()
   result.durationMs = now()
   // In-flight requests finish (every 201 must be in the ledger before the audit); sleeping
   // visitors see `stopped` when they wake.

@@ -7,7 +7,7 @@
  *   npm run bench:crowd -- --quick         # 10,000 visitors, 1,000 seats, 20 s of arrivals
  *   options: --visitors=100000 --seats=10000 --spread-seconds=60 --start-seconds=30 --lanes=300
  *            --connections-per-lane=2 --instances=2 --legs=without,with --max-active=200
- *            --admit-per-minute=12000 --turn-seconds=120 --after-seconds=90 --seed=1 --out=<dir>
+ *            --admit-per-minute=12000 --turn-seconds=120 --after-seconds=90 --sse-every=100 --seed=1 --out=<dir>
  *            --update-results (benchmarks/results/ and the section of benchmarks/README.md;
  *            else test-artifacts/crowd/) --allow-pending
  *
@@ -53,6 +53,7 @@ const options: CrowdOptions = {
     admitPerMinute: num('admit-per-minute', DEFAULTS.queue.admitPerMinute),
     turnSeconds: num('turn-seconds', DEFAULTS.queue.turnSeconds),
   },
+  sseEvery: num('sse-every', DEFAULTS.sseEvery),
   maxAfterArrivalsMs: num('after-seconds', quick ? 40 : DEFAULTS.maxAfterArrivalsMs / 1000) * 1000,
   seed: num('seed', DEFAULTS.seed),
   log: (line) => {
@@ -84,6 +85,7 @@ const OPTIONS = [
   'admit-per-minute',
   'turn-seconds',
   'after-seconds',
+  'sse-every',
   'seed',
   'out',
   'allow-pending',

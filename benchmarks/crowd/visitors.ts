@@ -126,3 +126,65 @@ export function errorCode(text: string): string | undefined {
     return undefined
   }
 }
+
+/** One Server-Sent Event. */
+export interface SseEvent {
+  event: string
+  data: string
+  /** ms since t0 when it arrived. */
+  at: number
+}
+
+/**
+ * Opens a Server-Sent Events stream and hands each event to `onEvent` until it returns true
+ * (done), the stream ends, or `signal` aborts. Resolves with the HTTP status (0 on a transport
+ * error). Streams use their own dispatcher (a second client on the lane's address), so that a
+ * long-lived stream never takes one of the lane's request slots.
+ */
+export async function readSse(
+  dispatcher: SimulatedClient['dispatcher'],
+  url: string,
+  headers: Record<string, string>,
+  t0: number,
+  signal: AbortSignal,
+  onEvent: (e: SseEvent) => boolean | Promise<boolean>,
+): Promise<number> {
+  let status = 0
+  try {
+    const res = await request(url, {
+      method: 'GET',
+      dispatcher,
+      headers: { ...headers, accept: 'text/event-stream' },
+      signal,
+      headersTimeout: 30_000,
+      bodyTimeout: 0,
+    })
+    status = res.statusCode
+    if (status !== 200) {
+      await res.body.text()
+      return status
+    }
+    let buffer = ''
+    for await (const chunk of res.body) {
+      buffer += (chunk as Buffer).toString('utf8')
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        let event = 'message'
+        const data: string[] = []
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim()
+          else if (line.startsWith('data:')) data.push(line.slice(5).trimStart())
+        }
+        if (data.length === 0) continue
+        if (await onEvent({ event, data: data.join('\n'), at: performance.now() - t0 })) {
+          res.body.destroy()
+          return status
+        }
+      }
+    }
+  } catch {
+    // Aborted or cut: the caller falls back to polling.
+  }
+  return status
+}
