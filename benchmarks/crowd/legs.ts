@@ -191,7 +191,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     body?: unknown,
   ): Promise<Reply> => {
     const lane = lanes[v.index % lanes.length]!
-    const r = await lane.send(method, path, { ...o.auth(v.index), ...headers }, body)
+    const r = await lane.send(method, path, { ...o.auth(v.index), ...headers }, body, kind === 'reserve')
     result.requests.add(r.at, r.at - r.sentAt)
     result.laneQueueMs.add(r.at, r.queuedMs)
     count(result.counts, kind, r.status)

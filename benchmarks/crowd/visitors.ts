@@ -85,9 +85,15 @@ export class Lane {
     path: string,
     headers: Record<string, string>,
     body?: unknown,
+    urgent = false,
   ): Promise<Reply> {
     const asked = this.now()
-    if (this.inFlight >= this.slots) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    // An urgent request (a reservation) goes to the front of the lane's line: the visitors of a
+    // lane are independent people, and one's purchase would not wait behind the others' polls.
+    if (this.inFlight >= this.slots)
+      await new Promise<void>((resolve) =>
+        urgent ? this.waiting.unshift(resolve) : this.waiting.push(resolve),
+      )
     this.inFlight++
     const sentAt = this.now()
     try {
