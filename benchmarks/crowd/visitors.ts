@@ -67,7 +67,9 @@ export interface Reply {
  */
 export class Lane {
   private inFlight = 0
+  /** Two first-come-first-served lines; the urgent one is served first. */
   private readonly waiting: (() => void)[] = []
+  private readonly urgent: (() => void)[] = []
 
   constructor(
     readonly client: SimulatedClient,
@@ -88,12 +90,11 @@ export class Lane {
     urgent = false,
   ): Promise<Reply> {
     const asked = this.now()
-    // An urgent request (a reservation) goes to the front of the lane's line: the visitors of a
-    // lane are independent people, and one's purchase would not wait behind the others' polls.
+    // An urgent request (a reservation) goes ahead of the others, first come first served among
+    // urgent ones: the visitors of a lane are independent people, and one's purchase would not
+    // wait behind the others' polls.
     if (this.inFlight >= this.slots)
-      await new Promise<void>((resolve) =>
-        urgent ? this.waiting.unshift(resolve) : this.waiting.push(resolve),
-      )
+      await new Promise<void>((resolve) => (urgent ? this.urgent : this.waiting).push(resolve))
     this.inFlight++
     const sentAt = this.now()
     try {
@@ -119,7 +120,7 @@ export class Lane {
       return { status: 0, text: (error as Error).message, sentAt, at: this.now(), queuedMs: sentAt - asked }
     } finally {
       this.inFlight--
-      this.waiting.shift()?.()
+      ;(this.urgent.shift() ?? this.waiting.shift())?.()
     }
   }
 }
