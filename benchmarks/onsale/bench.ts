@@ -6,7 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startMariaDb, startRedis } from '@ticketing/testkit'
+import { sourceAddress, startMariaDb, startRedis } from '@ticketing/testkit'
 import mysql from 'mysql2/promise'
 import { audit } from './audit.js'
 import {
@@ -55,6 +55,11 @@ export interface OnSaleOptions {
    * ours. @default 1
    */
   workers: number
+  /**
+   * API processes behind the load balancer (HAProxy, testkit's fleet), the same for the ceiling,
+   * the seed's design and ours. @default 1
+   */
+  instances: number
   /** Which contenders to run. @default ['seedDesign', 'ours'] */
   contenders: Array<'seedDesign' | 'ours'>
   /** What lies between the contenders and MySQL / Redis (network.ts). @default NETWORKS.loopback */
@@ -78,6 +83,7 @@ export const DEFAULTS: Omit<OnSaleOptions, 'log' | 'progress'> = {
   busyRetryMs: 500,
   bucketMs: 1_000,
   workers: 1,
+  instances: 1,
   contenders: ['seedDesign', 'ours'],
   network: NETWORKS.loopback,
 }
@@ -91,6 +97,8 @@ export interface CeilingResult {
   p50Ms: number
   p99Ms: number
   errors: number
+  /** Cores used by the hello-world instances and by the load balancer in front of them. */
+  cpuCores: Record<string, number>
   series: SeriesPoint[]
 }
 
@@ -191,15 +199,17 @@ export function isMeasured(r: ContenderResult | PendingResult | undefined): r is
 }
 
 async function warmUp(server: RunningServer, path: string, connections: number, ms: number): Promise<void> {
-  if (ms > 0) await hammer(server.origin, path, connections, ms)
+  if (ms > 0) await hammer(server.origin, path, connections, ms, undefined, sourceAddress)
 }
 
-async function createEvent(origin: string, name: string, seats: number): Promise<number> {
-  const r = await requestJson(origin, 'POST', '/api/events', {
-    eventName: name,
-    totalSeats: seats,
-    eventDate: '2027-12-31T19:00:00',
-  })
+async function createEvent(contender: RunningContender, name: string, seats: number): Promise<number> {
+  const r = await requestJson(
+    contender.origin,
+    'POST',
+    '/api/events',
+    { eventName: name, totalSeats: seats, eventDate: '2027-12-31T19:00:00' },
+    contender.adminHeaders,
+  )
   const data = (r.json as { data?: { eventId?: number } }).data
   if (r.status !== 201 || typeof data?.eventId !== 'number')
     throw new Error(`POST /api/events answered ${r.status}: ${JSON.stringify(r.json)}`)
@@ -207,12 +217,19 @@ async function createEvent(origin: string, name: string, seats: number): Promise
 }
 
 async function measureCeiling(connections: number, o: OnSaleOptions): Promise<CeilingResult> {
-  const server = await startCeiling(o.workers)
+  const server = await startCeiling(o.workers, o.instances)
   try {
     await warmUp(server, '/hello', connections, o.ceilingWarmupMs)
-    const r = await hammer(server.origin, '/hello', connections, o.steadyMs, (ms, done) =>
-      o.progress(`[ceiling ${connections}c] ${(ms / 1000).toFixed(0)}s  ${done} requests`),
+    const meter = cpuMeter({ ...server.pids, generator: process.pid })
+    const r = await hammer(
+      server.origin,
+      '/hello',
+      connections,
+      o.steadyMs,
+      (ms, done) => o.progress(`[ceiling ${connections}c] ${(ms / 1000).toFixed(0)}s  ${done} requests`),
+      sourceAddress,
     )
+    const cpuCores = meter.stop()
     const s = summarize(r.latency.latencies)
     return {
       connections,
@@ -221,6 +238,7 @@ async function measureCeiling(connections: number, o: OnSaleOptions): Promise<Ce
       p50Ms: s.p50Ms,
       p99Ms: s.p99Ms,
       errors: r.errors,
+      cpuCores,
       series: series(r.latency.times, r.latency, r.durationMs, o.bucketMs),
     }
   } finally {
@@ -241,8 +259,8 @@ async function measureContender(
   // A separate, roomy event takes the warm-up sales, so the hot event starts untouched. Roomy,
   // not huge: seat-lock puts an event's units on sale in one Lua call (1M units take seconds
   // of Redis time on a loaded machine, past the API's 5 s request deadline).
-  const warmEvent = await createEvent(contender.origin, 'warm-up', 100_000)
-  const hotEvent = await createEvent(contender.origin, 'IU concert', o.seats)
+  const warmEvent = await createEvent(contender, 'warm-up', 100_000)
+  const hotEvent = await createEvent(contender, 'IU concert', o.seats)
   if (o.warmupMs > 0) {
     await runBuyers({
       origin: contender.origin,
@@ -254,6 +272,8 @@ async function measureContender(
       maxDurationMs: o.warmupMs,
       afterSellOutMs: 0,
       isBusy: contender.isBusy,
+      sourceAddress,
+      buyerHeaders: contender.buyerHeaders,
     })
   }
 
@@ -273,6 +293,8 @@ async function measureContender(
     maxDurationMs: o.maxSaleMs,
     afterSellOutMs: o.afterSellOutMs,
     isBusy: contender.isBusy,
+    sourceAddress,
+    buyerHeaders: contender.buyerHeaders,
     onSoldOut: () => {
       rotated = queryLog.rotate(afterLog)
     },
@@ -293,12 +315,14 @@ async function measureContender(
   const readLog = join(logDir, `${contender.name}-${connections}-reads.log`)
   await queryLog.start(readLog)
   const readCpu = meter()
+  // Anonymous public reads (no token), one client address per connection: the address budget.
   const cached = await hammer(
     contender.origin,
     `/api/events/${hotEvent}`,
     connections,
     o.steadyMs,
     (ms, done) => o.progress(`[${label} cached reads] ${(ms / 1000).toFixed(0)}s  ${done} reads`),
+    sourceAddress,
   )
   cpu.cachedReads = readCpu.stop()
   const [readStatements] = (await queryLog.stop(readLog)) as [StatementCounts]
@@ -327,7 +351,7 @@ async function measureWriteOnly(
   o: OnSaleOptions,
 ): Promise<WriteOnlyResult> {
   const label = `${contender.name} ${connections}c write-only`
-  const eventId = await createEvent(contender.origin, 'write-only', o.seats)
+  const eventId = await createEvent(contender, 'write-only', o.seats)
   const run = await runBuyers({
     origin: contender.origin,
     eventId,
@@ -338,6 +362,8 @@ async function measureWriteOnly(
     maxDurationMs: o.writeOnlyMs,
     afterSellOutMs: 1_000,
     isBusy: contender.isBusy,
+    sourceAddress,
+    buyerHeaders: contender.buyerHeaders,
     onProgress: (p) =>
       o.progress(
         `[${label}] ${(p.elapsedMs / 1000).toFixed(0)}s  confirmed ${p.confirmed} (${p.confirmedSeats}/${o.seats} seats)  busy ${p.busy}`,
@@ -540,8 +566,8 @@ export async function runOnSale(options: OnSaleOptions): Promise<ConnectionRun[]
         try {
           contender =
             name === 'seedDesign'
-              ? await startSeedDesign(mariadb.url, o.workers, o.network)
-              : await startOurs(mariadb.url, o.workers, o.network)
+              ? await startSeedDesign(mariadb.url, o.workers, o.network, o.instances)
+              : await startOurs(mariadb.url, o.workers, o.network, o.instances)
         } catch (error) {
           const message = (error as Error).message
           // The first line says what failed; the end of the server's output usually says why.

@@ -1,17 +1,26 @@
 /**
- * The three servers under test, each started as its own process on a free port: the hello-world
- * ceiling, the seed's design (seed-design/server.ts) and ours (the reference API's production
- * mode, packages/ticketing-api/dist/server.js). Each contender gets a fresh database on the
- * benchmark's dedicated mariadbd and a fresh redis-server, so nothing is shared between runs.
+ * The three servers under test, in the production shape: `instances` processes of each behind
+ * HAProxy (testkit `startFleet`, the ALB stand-in: round-robin, X-Forwarded-For, health checks):
+ * the hello-world ceiling, the seed's design (seed-design/server.ts) and ours (the reference API's
+ * production mode, packages/ticketing-api/dist/server.js, with its production defaults: JWT on,
+ * default rate limits, TRUST_PROXY=1 for the one proxy hop). Each contender gets a fresh database
+ * on the benchmark's dedicated mariadbd and a fresh redis-server, so nothing is shared between runs.
  */
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { freePort, type Spawned, spawnServer, startRedis, uniquePrefix, waitFor } from '@ticketing/testkit'
+import {
+  type Fleet,
+  mintJwt,
+  type Spawned,
+  spawnServer,
+  startFleet,
+  startRedis,
+  uniquePrefix,
+} from '@ticketing/testkit'
 import mysql from 'mysql2/promise'
 import type { AuditSchema } from './audit.js'
-import { requestJson } from './load.js'
 import { NETWORKS, type NetworkModel, openLink } from './network.js'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -19,14 +28,24 @@ const here = dirname(fileURLToPath(import.meta.url))
 export type ContenderName = 'seedDesign' | 'ours'
 
 export interface RunningServer {
+  /** The load balancer's URL: what the load generator calls. */
   origin: string
+  /** Process ids for the CPU meter: the API instances and the load balancer (HAProxy). */
+  pids: { server: number[]; loadBalancer: number }
   stop(): Promise<void>
 }
 
 export interface RunningContender extends RunningServer {
   name: ContenderName
-  /** Process ids of the server, its redis-server and its latency proxy (if any), for the CPU meter. */
-  pids: { server: number; redis: number; proxy?: number }
+  /**
+   * Process ids of the API instances, the load balancer, the redis-server and the latency proxy
+   * (if any), for the CPU meter.
+   */
+  pids: { server: number[]; loadBalancer: number; redis: number; proxy?: number }
+  /** Headers that let the harness create events (an admin token for ours; none for the seed's open API). */
+  adminHeaders: Record<string, string>
+  /** Headers of one buyer's requests (a token whose `sub` is `userId` for ours). */
+  buyerHeaders?: (userId: string) => Record<string, string>
   /** The contender's database, reached directly (the audit's way, never through the proxy). */
   databaseUrl: string
   /** Is this answer the contender's "busy, try again"? */
@@ -36,20 +55,43 @@ export interface RunningContender extends RunningServer {
   isReadStatement(sql: string): boolean
 }
 
-async function waitHttp(origin: string, path: string, proc: Spawned, what: string): Promise<void> {
-  await waitFor(
-    what,
-    async () => {
-      if (proc.child.exitCode !== null) throw new Error(`${what} exited with ${proc.child.exitCode}`)
-      const r = await requestJson(origin, 'GET', path)
-      return r.status > 0 && r.status < 500
-    },
-    60_000,
-    200,
-  ).catch((error: Error) => {
-    throw new Error(`${error.message}\n--- ${what} output ---\n${proc.output()}`, { cause: error })
-  })
+/**
+ * Starts `instances` processes of a server behind HAProxy (testkit's fleet: instance 0 first, so
+ * that it runs the migrations alone), each ready when `readyPath` answers 200. On failure the
+ * message carries the end of each instance's output.
+ */
+async function startBehindProxy(
+  what: string,
+  instances: number,
+  readyPath: string,
+  spawn: (env: { PORT: string; HOST: string }) => Spawned,
+): Promise<Fleet> {
+  const started: Spawned[] = []
+  try {
+    return await startFleet({
+      instances,
+      healthPath: readyPath,
+      startTimeoutMs: 60_000,
+      // An ALB takes a target out after 2 failed checks 30 s apart (its defaults); testkit's
+      // defaults (2 × 500 ms) suit the fault tests. On this shared 2-core machine a saturated
+      // instance can miss a check or two: 10 failed checks, 1 s apart, before it is taken out.
+      loadBalancer: { healthIntervalMs: 1000, unhealthyThreshold: 10 },
+      spawn: (_i, env) => {
+        const proc = spawn(env)
+        started.push(proc)
+        return proc
+      },
+    })
+  } catch (error) {
+    const outputs = started.map((p, i) => `--- ${what} instance ${i} output ---\n${p.output()}`).join('\n')
+    throw new Error(`${what}: ${(error as Error).message}\n${outputs}`, { cause: error })
+  }
 }
+
+const fleetPids = (fleet: Fleet) => ({
+  server: fleet.instances.map((i) => i.pid),
+  loadBalancer: fleet.loadBalancer.pid,
+})
 
 /**
  * With ONSALE_CPU_PROF=<dir>, the servers under test write a V8 CPU profile there when they stop
@@ -64,14 +106,14 @@ function tsxArgs(script: string): string[] {
   return [...profileArgs(), '--import', 'tsx', join(here, script)]
 }
 
-export async function startCeiling(workers = 1): Promise<RunningServer> {
-  const port = await freePort()
-  const proc = spawnServer(process.execPath, tsxArgs('ceiling/server.ts'), {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', WORKERS: String(workers) },
-  })
-  const origin = `http://127.0.0.1:${port}`
-  await waitHttp(origin, '/hello', proc, 'ceiling server')
-  return { origin, stop: () => proc.stop() }
+/** The hello-world ceiling, behind the same proxy as the contenders (the same path to a handler). */
+export async function startCeiling(workers = 1, instances = 1): Promise<RunningServer> {
+  const fleet = await startBehindProxy('ceiling server', instances, '/hello', (env) =>
+    spawnServer(process.execPath, tsxArgs('ceiling/server.ts'), {
+      env: { ...process.env, ...env, WORKERS: String(workers) },
+    }),
+  )
+  return { origin: fleet.url, pids: fleetPids(fleet), stop: () => fleet.stop() }
 }
 
 async function createDatabase(serverUrl: string, label: string): Promise<string> {
@@ -119,32 +161,36 @@ export async function startSeedDesign(
   mariaDbUrl: string,
   workers = 1,
   network: NetworkModel = NETWORKS.loopback,
+  instances = 1,
 ): Promise<RunningContender> {
   const backends = await startBackends(mariaDbUrl, 'seed', network)
-  const port = await freePort()
-  const proc = spawnServer(process.execPath, tsxArgs('seed-design/server.ts'), {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: backends.serverDatabaseUrl,
-      REDIS_URL: backends.serverRedisUrl,
-      KEY_PREFIX: uniquePrefix('seed'),
-      WORKERS: String(workers),
-    },
-  })
-  const origin = `http://127.0.0.1:${port}`
+  // One key prefix for all instances: they share the per-event lock and the cache, as the seed's do.
+  const keyPrefix = uniquePrefix('seed')
+  let fleet: Fleet
   try {
-    await waitHttp(origin, '/api/health', proc, 'seed-design server')
+    fleet = await startBehindProxy('seed-design server', instances, '/api/health', (env) =>
+      spawnServer(process.execPath, tsxArgs('seed-design/server.ts'), {
+        env: {
+          ...process.env,
+          ...env,
+          DATABASE_URL: backends.serverDatabaseUrl,
+          REDIS_URL: backends.serverRedisUrl,
+          KEY_PREFIX: keyPrefix,
+          WORKERS: String(workers),
+        },
+      }),
+    )
   } catch (error) {
-    await proc.kill()
     await backends.stop()
     throw error
   }
+  const origin = fleet.url
   return {
     name: 'seedDesign',
     origin,
-    pids: { server: proc.pid, ...backends.pids },
+    pids: { ...fleetPids(fleet), ...backends.pids },
+    // The seed's API is open (no authentication, no rate limit): it keeps that here.
+    adminHeaders: {},
     databaseUrl: backends.databaseUrl,
     isBusy: (status, code) => status === 409 && code === 'LOCK_BUSY',
     audit: {
@@ -155,7 +201,7 @@ export async function startSeedDesign(
     // The cached GET's loader selects event_name; the reservation path's read does not.
     isReadStatement: (sql) => /^SELECT event_id, event_name\b/i.test(sql),
     async stop() {
-      await proc.stop()
+      await fleet.stop()
       await backends.stop()
     },
   }
@@ -191,45 +237,57 @@ export function oursEntryPoint(): { path?: string; problem?: string } {
   return { path }
 }
 
+/**
+ * The HS256 secret ours runs with in the benchmark; the harness mints its buyers' and its admin's
+ * tokens with it (testkit `mintJwt`), as an identity provider would.
+ */
+const JWT_SECRET = 'onsale-benchmark-test-secret-not-for-production'
+
 export async function startOurs(
   mariaDbUrl: string,
   workers = 1,
   network: NetworkModel = NETWORKS.loopback,
+  instances = 1,
 ): Promise<RunningContender> {
   const entry = oursEntryPoint()
   if (!entry.path) throw new Error(entry.problem)
   const backends = await startBackends(mariaDbUrl, 'ours', network)
-  const port = await freePort()
-  const proc = spawnServer(process.execPath, [...profileArgs(), entry.path], {
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: backends.serverDatabaseUrl,
-      REDIS_URL: backends.serverRedisUrl,
-      REDIS_KEY_PREFIX: uniquePrefix('ours'),
-      AUTH_MODE: 'none',
-      RATE_LIMIT_MAX: '0',
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'production',
-      WORKERS: String(workers),
-    },
-  })
-  const origin = `http://127.0.0.1:${port}`
+  const keyPrefix = uniquePrefix('ours')
+  let fleet: Fleet
   try {
-    await waitHttp(origin, '/api/health', proc, 'ticketing-api (production mode)')
-    const health = await requestJson(origin, 'GET', '/api/health')
-    if (health.status !== 200)
-      throw new Error(`ticketing-api /api/health answered ${health.status}: ${JSON.stringify(health.json)}`)
+    fleet = await startBehindProxy('ticketing-api (production mode)', instances, '/api/health', (env) =>
+      spawnServer(process.execPath, [...profileArgs(), entry.path!], {
+        env: {
+          ...process.env,
+          ...env,
+          DATABASE_URL: backends.serverDatabaseUrl,
+          REDIS_URL: backends.serverRedisUrl,
+          REDIS_KEY_PREFIX: keyPrefix,
+          // Production defaults: AUTH_MODE (jwt) and the rate limits are left unset on purpose.
+          JWT_SECRET,
+          // One proxy hop (HAProxy, as the ALB in the deploy stack): its X-Forwarded-For is believed.
+          TRUST_PROXY: '1',
+          LOG_LEVEL: 'warn',
+          NODE_ENV: 'production',
+          WORKERS: String(workers),
+        },
+      }),
+    )
   } catch (error) {
-    await proc.kill()
     await backends.stop()
     throw error
+  }
+  const origin = fleet.url
+  // Tokens are minted once per buyer (a buyer keeps its token for its reads and its attempt).
+  const adminHeaders = {
+    authorization: `Bearer ${mintJwt('onsale-admin', { secret: JWT_SECRET, admin: true })}`,
   }
   return {
     name: 'ours',
     origin,
-    pids: { server: proc.pid, ...backends.pids },
+    pids: { ...fleetPids(fleet), ...backends.pids },
+    adminHeaders,
+    buyerHeaders: (userId) => ({ authorization: `Bearer ${mintJwt(userId, { secret: JWT_SECRET })}` }),
     databaseUrl: backends.databaseUrl,
     // Ours never answers "busy": any refusal other than SOLD_OUT / INSUFFICIENT_SEATS is an error.
     isBusy: () => false,
@@ -239,7 +297,7 @@ export async function startOurs(
     // (A cache miss taken by the reservation route would count here too: conservative.)
     isReadStatement: (sql) => /^SELECT id, event_name\b.* FROM events WHERE id = \?$/i.test(sql),
     async stop() {
-      await proc.stop(10_000)
+      await fleet.stop()
       await backends.stop()
     },
   }

@@ -31,11 +31,21 @@ function cpuSeconds(pid: number): number | undefined {
 }
 
 /**
- * Cores used (CPU seconds / wall seconds) per named process between start() and stop(). The
- * `server` entry counts its workers too; the others (the generator spawned everything) do not.
+ * Cores used (CPU seconds / wall seconds) per named process (or processes) between start() and
+ * stop(). The `server` entry counts its workers too; the others (the generator spawned
+ * everything) do not.
  */
-export function cpuMeter(pids: Record<string, number>) {
-  const read = (name: string, pid: number) => (name === 'server' ? treeCpuSeconds(pid) : cpuSeconds(pid))
+export function cpuMeter(pids: Record<string, number | number[]>) {
+  // A name may stand for several processes (the API instances behind the load balancer): summed.
+  const read = (name: string, pid: number | number[]) => {
+    let sum = 0
+    for (const p of Array.isArray(pid) ? pid : [pid]) {
+      const s = name === 'server' ? treeCpuSeconds(p) : cpuSeconds(p)
+      if (s === undefined) return undefined
+      sum += s
+    }
+    return sum
+  }
   const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, read(name, pid)]))
   const t0 = performance.now()
   return {

@@ -17,8 +17,14 @@ interface Reply {
   text: string
 }
 
-function newClient(origin: string): Client {
+/**
+ * One keep-alive connection; `localAddress` binds it to a source address of its own (testkit's
+ * `sourceAddress`), so the load balancer in front of the servers sees many clients, as an ALB
+ * does, and per-address rate limits apply per simulated client, not to the whole crowd.
+ */
+function newClient(origin: string, localAddress?: string): Client {
   return new Client(origin, {
+    ...(localAddress ? { localAddress } : {}),
     pipelining: 1,
     keepAliveTimeout: 60_000,
     headersTimeout: 30_000,
@@ -86,20 +92,24 @@ export interface HammerResult {
   latency: Samples
 }
 
+/** Where the connections of a load come from (testkit's `sourceAddress(i)` for connection i). */
+export type SourceAddresses = (connection: number) => string
+
 export async function hammer(
   origin: string,
   path: string,
   connections: number,
   durationMs: number,
   onTick?: (elapsedMs: number, done: number) => void,
+  sourceAddress?: SourceAddresses,
 ): Promise<HammerResult> {
   const latency = new Samples()
   let ok = 0
   let errors = 0
   let stopped = false
   const t0 = performance.now()
-  const loop = async () => {
-    const client = newClient(origin)
+  const loop = async (_: unknown, index: number) => {
+    const client = newClient(origin, sourceAddress?.(index))
     try {
       while (!stopped) {
         const sent = performance.now()
@@ -183,6 +193,15 @@ export interface BuyersOptions {
   afterSellOutMs: number
   /** Is this refusal the contender's "busy, try again" (retried with the same key)? */
   isBusy: (status: number, code: string | undefined) => boolean
+  /** Source address of connection i (one simulated client per connection). */
+  sourceAddress?: SourceAddresses
+  /**
+   * Headers of every request of one buyer (e.g. its `authorization: Bearer …`, minted for
+   * `userId` as its `sub`). Each reservation attempt is made by a new buyer (`b<connection>-<n>`):
+   * a connection is a stream of buyers, each reading the event a few times and trying once, as
+   * in an on-sale, so per-buyer rate limits see buyers, not one connection's whole loop.
+   */
+  buyerHeaders?: (userId: string) => Record<string, string>
   onProgress?: (p: BuyersProgress) => void
   /** Called once, at the first SOLD_OUT answer. */
   onSoldOut?: () => void
@@ -231,15 +250,21 @@ export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
   const now = () => performance.now() - t0
   const readPath = `/api/events/${eventId}`
 
-  const reserve = async (client: Client, body: string, key: string): Promise<Reply & { code?: string }> => {
+  const reserve = async (
+    client: Client,
+    body: string,
+    key: string,
+    headers: Record<string, string>,
+  ): Promise<Reply & { code?: string }> => {
     const r = await send(client, 'POST', '/api/reservations', body, {
+      ...headers,
       'content-type': 'application/json',
       'idempotency-key': key,
     })
     return { ...r, code: r.status === 201 ? undefined : errorCode(r.text) }
   }
 
-  const attempt = async (client: Client, userId: string) => {
+  const attempt = async (client: Client, userId: string, headers: Record<string, string>) => {
     const quantity = 1 + Math.floor(Math.random() * 4)
     const key = randomUUID()
     const body = JSON.stringify({ eventId, userId, quantity })
@@ -256,7 +281,7 @@ export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
     let firstReply: (Reply & { code?: string }) | undefined
     for (;;) {
       const sentAt = now()
-      const r = await reserve(client, body, key)
+      const r = await reserve(client, body, key, headers)
       const at = now()
       posts.add(at, at - sentAt)
       if (r.status === 201) {
@@ -305,7 +330,7 @@ export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
     if (firstReply && !stopped && Math.random() < options.resendRatio) {
       // The response "got lost": the client sends the very same request again.
       const sentAt = now()
-      const r = await reserve(client, body, key)
+      const r = await reserve(client, body, key, headers)
       const at = now()
       posts.add(at, at - sentAt)
       const record: ResendRecord = {
@@ -324,13 +349,15 @@ export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
   }
 
   const buyer = async (index: number) => {
-    const client = newClient(origin)
-    const userId = `buyer-${index}`
+    const client = newClient(origin, options.sourceAddress?.(index))
+    let round = 0
     try {
       while (!stopped) {
+        const userId = `b${index}-${round++}`
+        const headers = options.buyerHeaders?.(userId) ?? {}
         for (let i = 0; i < options.readsPerAttempt && !stopped; i++) {
           const sent = now()
-          const r = await send(client, 'GET', readPath)
+          const r = await send(client, 'GET', readPath, undefined, headers)
           const at = now()
           if (r.status === 200) {
             reads.add(at, at - sent)
@@ -343,7 +370,7 @@ export async function runBuyers(options: BuyersOptions): Promise<BuyersResult> {
           }
         }
         if (stopped) break
-        await attempt(client, userId)
+        await attempt(client, userId, headers)
       }
     } finally {
       await client.close()

@@ -198,17 +198,17 @@ export function table(run: ConnectionRun): string {
     ['cached reads/s (read-only)', (r) => r.cachedReads.rps],
     ['cached read p99 (ms)', (r) => r.cachedReads.p99Ms],
     [
-      'cores used in the sale: server / mariadb / redis / generator / latency proxy',
+      'cores used in the sale: servers / HAProxy / mariadb / redis / generator / latency proxy',
       (r) => {
         const c = r.cpuCores.sale ?? {}
-        return `${cell(c.server)} / ${cell(c.mariadb)} / ${cell(c.redis)} / ${cell(c.generator)} / ${cell(c.proxy)}`
+        return `${cell(c.server)} / ${cell(c.loadBalancer)} / ${cell(c.mariadb)} / ${cell(c.redis)} / ${cell(c.generator)} / ${cell(c.proxy)}`
       },
     ],
     [
-      'cores used write-only: server / latency proxy',
+      'cores used write-only: servers / HAProxy / latency proxy',
       (r) => {
         const c = r.cpuCores.writeOnly ?? {}
-        return `${cell(c.server)} / ${cell(c.proxy)}`
+        return `${cell(c.server)} / ${cell(c.loadBalancer)} / ${cell(c.proxy)}`
       },
     ],
     ['write-only: confirmed/s', (r) => r.writeOnly?.confirmedPerSec],
@@ -239,6 +239,12 @@ export function table(run: ConnectionRun): string {
     ['---', '---', '---', '---'],
     ['req/s', cell(run.ceiling.rps), '', ''],
     ['p50 / p99 (ms)', `${cell(run.ceiling.p50Ms)} / ${cell(run.ceiling.p99Ms)}`, '', ''],
+    [
+      'cores used: servers / HAProxy / generator',
+      `${cell(run.ceiling.cpuCores?.server)} / ${cell(run.ceiling.cpuCores?.loadBalancer)} / ${cell(run.ceiling.cpuCores?.generator)}`,
+      '',
+      '',
+    ],
     ...cols.map(([label, f]) => [label, '', value('seedDesign', f), value('ours', f)]),
   ]
   return rows.map((r) => `| ${r.join(' | ')} |`).join('\n')

@@ -9,7 +9,8 @@
  *   npm run bench:onsale -- --quick --network=aws
  *   options: --connections=200,1000 --seats=10000 --max-sale-seconds=90 --after-sellout-seconds=5
  *            --steady-seconds=10 --write-only-seconds=30 (0 skips) --busy-retry-ms=500 --contenders=seedDesign,ours --out=<dir> --allow-pending
- *            --workers=1 (server processes per contender, the same for all three)
+ *            --workers=1 (server processes per instance, the same for all three)
+ *            --instances=1 (API instances behind HAProxy per contender, the same for all three)
  *            --cpu-prof[=dir]  (V8 profiles of the servers; summarise with onsale/profile-summary.ts)
  *            --network=aws,loopback (network.ts; the first is the headline)
  *            --update-results (write benchmarks/results/, the committed copy; else test-artifacts/onsale/)
@@ -58,6 +59,7 @@ const options: OnSaleOptions = {
   warmupMs: num('warmup-seconds', quick ? 1 : 2) * 1000,
   busyRetryMs: num('busy-retry-ms', DEFAULTS.busyRetryMs),
   workers: num('workers', DEFAULTS.workers),
+  instances: num('instances', DEFAULTS.instances),
   contenders: (value('contenders') ?? 'seedDesign,ours').split(',') as OnSaleOptions['contenders'],
   log: (line) => {
     if (tty) process.stderr.write('\r\x1b[K')
@@ -88,6 +90,7 @@ const OPTIONS = [
   'warmup-seconds',
   'busy-retry-ms',
   'workers',
+  'instances',
   'contenders',
   'out',
   'allow-pending',
@@ -141,6 +144,7 @@ const meta = {
     steadyMs: options.steadyMs,
     writeOnlyMs: options.writeOnlyMs,
     workers: options.workers,
+    instances: options.instances,
     networks: networks.map((n) => n.name),
   },
 }
@@ -163,7 +167,7 @@ for (const run of runs) {
 
 // The same tables on stdout and in results/onsale.md (pasted into onsale/README.md).
 const md: string[] = [
-  `${meta.date} · Node ${meta.node} · ${meta.cpus} · server processes per contender: ${options.workers} · load average ${loadAtStart[0]} → ${meta.loadAverage.atEnd[0]} · \`${command}\``,
+  `${meta.date} · Node ${meta.node} · ${meta.cpus} · API instances behind HAProxy per contender: ${options.instances}${options.workers > 1 ? ` × ${options.workers} workers` : ''} · load average ${loadAtStart[0]} → ${meta.loadAverage.atEnd[0]} · \`${command}\``,
 ]
 for (const run of runs) {
   const n = run.network

@@ -6,6 +6,7 @@
 import {
   createTestDatabase,
   type DelayProxy,
+  type LoadBalancer,
   type RedisServer,
   sharedDatabaseUrl,
   startDelayProxy,
@@ -18,6 +19,7 @@ import { type ApiProcess, startApis, stopAll } from './harness/api.js'
 import { recordResult } from './harness/report.js'
 import { expectServiceContract, runSale, saleResult } from './harness/sale.js'
 import { FULL, scale, sleep } from './harness/scale.js'
+import { behindLoadBalancer } from './harness/service.js'
 
 const DELAY_MS = scale(400, 600)
 const WINDOW_MS = scale(2500, 8000)
@@ -28,6 +30,7 @@ let redisProxy: DelayProxy
 let dbProxy: DelayProxy
 let db: TestDatabase
 let apis: ApiProcess[] = []
+let lb: LoadBalancer
 
 beforeAll(async () => {
   if (!FULL) return
@@ -37,14 +40,17 @@ beforeAll(async () => {
   db = await createTestDatabase(undefined, 'faults')
   const viaProxy = new URL(db.url)
   viaProxy.port = String(dbProxy.port)
-  apis = await startApis(scale(1, 2), {
+  apis = await startApis(2, {
     databaseUrl: viaProxy.toString(),
     redisUrl: `redis://127.0.0.1:${redisProxy.port}`,
     keyPrefix: uniquePrefix('faults'),
   })
+  lb = await behindLoadBalancer(apis)
+  await Promise.all(apis.map((_, i) => lb.waitForStatus(i, 'UP', 30_000)))
 })
 
 afterAll(async () => {
+  await lb?.stop()
   await stopAll(apis)
   await redisProxy?.close()
   await dbProxy?.close()
@@ -55,11 +61,10 @@ afterAll(async () => {
 // Full suite only (npm run test:faults): keeps the quick subset in `npm test` within ~3 minutes.
 describe.skipIf(!FULL)('scenario 6: slow dependency', () => {
   it(`${DELAY_MS} ms added to Redis, then to MySQL, mid-sale: deadlines hold, nothing double-sold`, async () => {
-    const urls = apis.map((a) => a.baseUrl)
     const windows: Array<[number, number]> = []
     const outcome = await runSale({
       databaseUrl: db.url,
-      baseUrls: () => urls,
+      baseUrls: () => [lb.url],
       totalSeats: scale(800, 6000),
       concurrency: scale(16, 40),
       durationMs: scale(9000, 40_000),

@@ -17,7 +17,7 @@ let reservationA: string
 let checks = 0
 
 beforeAll(async () => {
-  svc = await startOnSharedServices(1)
+  svc = await startOnSharedServices()
   eventId = await createEvent(svc.baseUrl, 20, 'authz')
   const a = await purchase({ baseUrls: () => [svc.baseUrl], eventId }, 'buyer-a', 3)
   expect(a.outcome).toBe('acked')

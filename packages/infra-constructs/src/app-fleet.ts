@@ -19,7 +19,7 @@ export interface AppDatabaseBinding {
   readonly port?: number
   /** @default 'ticketing' */
   readonly name?: string
-  /** Secret with `{"username","password"}`. */
+  /** Secret with `{"username","password"}` of the application's own user (not the master user). */
   readonly secretArn: string
 }
 

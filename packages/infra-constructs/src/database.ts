@@ -1,8 +1,13 @@
 import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group/index.js'
+import { DataAwsSecretsmanagerRandomPassword } from '@cdktn/provider-aws/lib/data-aws-secretsmanager-random-password/index.js'
 import { DbSubnetGroup } from '@cdktn/provider-aws/lib/db-subnet-group/index.js'
 import { RdsCluster } from '@cdktn/provider-aws/lib/rds-cluster/index.js'
 import { RdsClusterInstance } from '@cdktn/provider-aws/lib/rds-cluster-instance/index.js'
 import { RdsClusterParameterGroup } from '@cdktn/provider-aws/lib/rds-cluster-parameter-group/index.js'
+import { SecretsmanagerSecret } from '@cdktn/provider-aws/lib/secretsmanager-secret/index.js'
+import { SecretsmanagerSecretRotation } from '@cdktn/provider-aws/lib/secretsmanager-secret-rotation/index.js'
+import { SecretsmanagerSecretVersion } from '@cdktn/provider-aws/lib/secretsmanager-secret-version/index.js'
+import { Fn } from 'cdktn'
 import { Construct } from 'constructs'
 import { validator } from './validate.js'
 
@@ -54,7 +59,25 @@ export interface DatabaseProps {
    */
   readonly masterUsername?: string
   /**
-   * KMS key for storage and the master secret; unset uses the AWS-managed keys.
+   * The application's own database user: what the API connects as, instead of the master user.
+   * Its password is generated into a Secrets Manager secret (`<name>/aurora/app-user`, the JSON
+   * shape AWS's RDS rotation functions use); the user itself is created in MySQL once, after the
+   * first apply, by the step in the README ("The application database user"): Terraform cannot
+   * reach a database in isolated subnets.
+   * @default 'ticketing_app'
+   */
+  readonly appUsername?: string
+  /**
+   * Rotation of the app user's secret: the ARN of a rotation function (AWS's
+   * `SecretsManagerRDSMySQLRotationSingleUser`, deployed once per account and VPC) and how often.
+   * The API follows a rotation by itself: it reads the secret when it connects and again when
+   * MySQL refuses the password. Unset: the secret does not rotate (this package deploys no Lambda).
+   * @default undefined
+   */
+  readonly appUserRotation?: { readonly lambdaArn: string; readonly everyDays?: number }
+  /**
+   * KMS key for storage, the master secret and the app user's secret; unset uses the AWS-managed
+   * keys. With a key of your own, grant the app role kms:Decrypt on it.
    * @default undefined (aws/rds and aws/secretsmanager)
    */
   readonly kmsKeyArn?: string
@@ -92,7 +115,7 @@ export interface DatabaseProps {
 
 /**
  * Aurora MySQL: writer + reader(s) in different AZs, encrypted, managed master password in
- * Secrets Manager, IAM auth, Performance Insights, log exports with retention, backups ≥ 7 days,
+ * Secrets Manager, an application user with its own secret (optionally rotated), IAM auth, Performance Insights, log exports with retention, backups ≥ 7 days,
  * a final snapshot, deletion protection, and `require_secure_transport` on the cluster.
  */
 export class Database extends Construct {
@@ -104,6 +127,13 @@ export class Database extends Construct {
   readonly clusterIdentifier: string
   /** ARN of the Secrets Manager secret RDS manages for the master user (JSON `{username, password}`). */
   readonly masterSecretArn: string
+  /** The application user's name (`appUsername`). */
+  readonly appUsername: string
+  /** The application user's secret (JSON `{engine, host, port, dbname, username, password}`); the API reads this one. */
+  readonly appSecret: SecretsmanagerSecret
+  /** Rotation of {@link appSecret}, when `appUserRotation` is set. */
+  readonly appSecretRotation?: SecretsmanagerSecretRotation
+  readonly databaseName: string
   readonly port = 3306
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
@@ -121,6 +151,13 @@ export class Database extends Construct {
     const masterUsername = props.masterUsername ?? 'ticketing_admin'
     if (!/^[A-Za-z][A-Za-z0-9_]{0,15}$/.test(masterUsername))
       v.fail('masterUsername', `"${masterUsername}" must be 1-16 letters, digits or _`)
+    const appUsername = props.appUsername ?? 'ticketing_app'
+    if (!/^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(appUsername))
+      v.fail('appUsername', `"${appUsername}" must be 1-32 letters, digits or _`)
+    if (appUsername === masterUsername) v.fail('appUsername', 'must differ from masterUsername')
+    const rotationDays =
+      props.appUserRotation &&
+      v.int('appUserRotation.everyDays', props.appUserRotation.everyDays ?? 30, 1, 365)
     const logExports = props.logExports ?? ['audit', 'error', 'slowquery']
     for (const l of logExports)
       v.oneOf('logExports', l, ['audit', 'error', 'general', 'slowquery', 'iam-db-auth-error'])
@@ -190,6 +227,44 @@ export class Database extends Construct {
       dependsOn: logGroups,
     })
     this.masterSecretArn = this.cluster.masterUserSecret.get(0).secretArn
+    this.databaseName = databaseName
+    this.appUsername = appUsername
+
+    // The API's own user. Its password is drawn once into the secret and then owned by rotation
+    // (ignore_changes); it is in Terraform state until the first rotation, like the Redis token.
+    this.appSecret = new SecretsmanagerSecret(this, 'app-user', {
+      name: `${name}/aurora/app-user`,
+      description: `Aurora user ${appUsername} of the ticketing API (not the master user)`,
+      recoveryWindowInDays: 7,
+      ...(props.kmsKeyArn ? { kmsKeyId: props.kmsKeyArn } : {}),
+    })
+    const appPassword = new DataAwsSecretsmanagerRandomPassword(this, 'app-user-random', {
+      passwordLength: 40,
+      // Letters and digits only: safe in a URL, a shell and a MySQL string without escaping.
+      excludePunctuation: true,
+    })
+    new SecretsmanagerSecretVersion(this, 'app-user-value', {
+      secretId: this.appSecret.id,
+      secretString: Fn.jsonencode({
+        engine: 'mysql',
+        host: this.cluster.endpoint,
+        port: this.port,
+        dbname: databaseName,
+        dbClusterIdentifier: this.clusterIdentifier,
+        username: appUsername,
+        password: appPassword.randomPassword,
+      }),
+      lifecycle: { ignoreChanges: ['secret_string'] },
+    })
+    if (props.appUserRotation) {
+      this.appSecretRotation = new SecretsmanagerSecretRotation(this, 'app-user-rotation', {
+        secretId: this.appSecret.id,
+        rotationLambdaArn: props.appUserRotation.lambdaArn,
+        rotationRules: { automaticallyAfterDays: rotationDays },
+        // Not at creation: the user exists in MySQL only once the bootstrap step has run.
+        rotateImmediately: false,
+      })
+    }
 
     const instance = (key: string, az: string, tier: number, after?: RdsClusterInstance) =>
       new RdsClusterInstance(this, key, {

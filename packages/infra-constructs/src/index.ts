@@ -4,7 +4,12 @@ export { auroraMysqlFamily, Database, type DatabaseProps, DEFAULT_AURORA_MYSQL_V
 export { InvalidPropsError } from './errors.js'
 export { LoadBalancer, type LoadBalancerProps } from './load-balancer.js'
 export { Messaging, type MessagingProps } from './messaging.js'
-export { DEFAULT_METRICS_NAMESPACE, TICKETING_METRICS, type TicketingMetric } from './metrics.js'
+export {
+  DEFAULT_METRICS_NAMESPACE,
+  TICKETING_METRICS,
+  type TicketingMetric,
+  WAITING_ROOM_METRICS,
+} from './metrics.js'
 export { Monitoring, type MonitoringProps } from './monitoring.js'
 export { INTERFACE_ENDPOINTS, type NatMode, Network, type NetworkProps } from './network.js'
 export {

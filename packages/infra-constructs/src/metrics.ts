@@ -25,6 +25,32 @@ export const TICKETING_METRICS = [
   { name: 'Errors', unit: 'Count', stat: 'Sum', doc: 'unhandled errors (5xx) in the API' },
 ] as const
 
+/**
+ * The waiting room's metrics (@ticketing/waiting-room in the API; same namespace, no dimensions):
+ * the dashboard's "Waiting room" row and the "queue stalled" alarm read them.
+ */
+export const WAITING_ROOM_METRICS = [
+  {
+    name: 'QueueLength',
+    unit: 'Count',
+    stat: 'Maximum',
+    doc: 'visitors waiting (pre-queue and queue), as each instance last saw it',
+  },
+  { name: 'QueueAdmissions', unit: 'Count', stat: 'Sum', doc: 'visitors admitted to buy' },
+  {
+    name: 'QueueWait',
+    unit: 'Milliseconds',
+    stat: 'p99',
+    doc: 'time from joining to admission, one sample per admission (charted as p50 and p99)',
+  },
+  {
+    name: 'QueueAbandonedTurns',
+    unit: 'Count',
+    stat: 'Sum',
+    doc: 'admitted visitors who did not buy within their turn (the place went to the next)',
+  },
+] as const
+
 /** One custom metric of the API. */
 export interface TicketingMetric {
   readonly name: string

@@ -1,7 +1,12 @@
 import { CloudwatchDashboard } from '@cdktn/provider-aws/lib/cloudwatch-dashboard/index.js'
 import { CloudwatchMetricAlarm } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm/index.js'
 import { Construct } from 'constructs'
-import { DEFAULT_METRICS_NAMESPACE, TICKETING_METRICS, type TicketingMetric } from './metrics.js'
+import {
+  DEFAULT_METRICS_NAMESPACE,
+  TICKETING_METRICS,
+  type TicketingMetric,
+  WAITING_ROOM_METRICS,
+} from './metrics.js'
 import { validator } from './validate.js'
 
 /** Props of {@link Monitoring}. */
@@ -35,6 +40,17 @@ export interface MonitoringProps {
    */
   readonly customMetrics?: readonly TicketingMetric[]
   /**
+   * The waiting room's dashboard row (queue length, admissions, wait p50/p99, abandoned turns) and
+   * the "queue stalled" alarm. Harmless without queued events: no data, no alarm.
+   * @default true
+   */
+  readonly waitingRoom?: boolean
+  /**
+   * Minutes people may wait with no admission before "queue stalled" fires.
+   * @default 3
+   */
+  readonly queueStalledMinutes?: number
+  /**
    * Fleet CPU alarm threshold, percent (above the scaling target, so it fires only when scaling lags).
    * @default 85
    */
@@ -57,9 +73,9 @@ export interface MonitoringProps {
 }
 
 /**
- * CloudWatch dashboard (ALB, EC2, Aurora, Redis, ASG, and the API's custom metrics) and alarms on
- * high CPU, unhealthy hosts, 5xx rate, DB CPU, Redis memory (and a non-empty DLQ), dimensioned on
- * `arn_suffix` and notifying the SNS topic.
+ * CloudWatch dashboard (ALB, EC2, Aurora, Redis, ASG, the API's custom metrics and its waiting
+ * room) and alarms on high CPU, unhealthy hosts, 5xx rate, DB CPU, Redis memory, a stalled
+ * waiting room (and a non-empty DLQ), dimensioned on `arn_suffix` and notifying the SNS topic.
  */
 export class Monitoring extends Construct {
   readonly dashboard: CloudwatchDashboard
@@ -74,6 +90,8 @@ export class Monitoring extends Construct {
     const dbCpuHigh = v.number('dbCpuHighPercent', props.dbCpuHighPercent ?? 80, 1, 100)
     const redisMemHigh = v.number('redisMemoryHighPercent', props.redisMemoryHighPercent ?? 80, 1, 100)
     const rate5xx = v.number('http5xxRatePercent', props.http5xxRatePercent ?? 5, 0.01, 100)
+    const waitingRoom = props.waitingRoom ?? true
+    const stalledMinutes = v.int('queueStalledMinutes', props.queueStalledMinutes ?? 3, 1, 60)
     if (props.cacheClusterIds.length === 0) v.fail('cacheClusterIds', 'need at least one Redis node id')
     const namespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE
     const custom = props.customMetrics ?? TICKETING_METRICS
@@ -194,6 +212,29 @@ export class Monitoring extends Construct {
         })),
       )
     }
+    if (waitingRoom) {
+      const [length, admissions, wait, abandoned] = WAITING_ROOM_METRICS
+      row([
+        {
+          title: 'Waiting room: people waiting (max)',
+          stat: length.stat,
+          metrics: [[namespace, length.name]],
+        },
+        { title: 'Waiting room: admissions', stat: admissions.stat, metrics: [[namespace, admissions.name]] },
+        {
+          title: 'Waiting room: wait until admitted, ms (p50 / p99)',
+          metrics: [
+            [namespace, wait.name, { stat: 'p50' }],
+            [namespace, wait.name, { stat: 'p99' }],
+          ],
+        },
+        {
+          title: 'Waiting room: abandoned turns',
+          stat: abandoned.stat,
+          metrics: [[namespace, abandoned.name]],
+        },
+      ])
+    }
     this.dashboard = new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: this.dashboardName,
       dashboardBody: JSON.stringify({ widgets }),
@@ -292,6 +333,41 @@ export class Monitoring extends Construct {
         comparisonOperator: 'GreaterThanThreshold',
       })
     })
+    if (waitingRoom) {
+      // People are waiting (the longest queue any instance reports is not empty) and nobody was
+      // admitted, minute after minute: the controller is not ticking, is paused by the health
+      // signal, or every active slot is held. FILL: a minute without admissions publishes no
+      // QueueAdmissions datum at all; a minute without QueueLength (no queued event) is not a stall.
+      alarm(
+        'queue-stalled',
+        `People are waiting in the queue and nobody was admitted for ${stalledMinutes} minutes`,
+        {
+          evaluationPeriods: stalledMinutes,
+          datapointsToAlarm: stalledMinutes,
+          threshold: 0,
+          comparisonOperator: 'GreaterThanThreshold',
+          treatMissingData: 'notBreaching',
+          metricQuery: [
+            {
+              id: 'stalled',
+              expression: 'IF(FILL(waiting, 0) > 0 AND FILL(admitted, 0) == 0, 1, 0)',
+              label: 'waiting with no admission (1 = stalled)',
+              returnData: true,
+            },
+            ...(
+              [
+                ['waiting', 'QueueLength', 'Maximum'],
+                ['admitted', 'QueueAdmissions', 'Sum'],
+              ] as const
+            ).map(([qid, metricName, stat]) => ({
+              id: qid,
+              returnData: false,
+              metric: { namespace, metricName, period: 60, stat },
+            })),
+          ],
+        },
+      )
+    }
     if (props.deadLetterQueueName) {
       alarm('dlq-not-empty', 'Messages are landing in the dead-letter queue', {
         namespace: 'AWS/SQS',

@@ -56,6 +56,15 @@ const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 const asArray = (v: unknown): unknown[] => (v === undefined || v === null ? [] : Array.isArray(v) ? v : [v])
 const isTrue = (v: unknown) => v === true || v === 'true'
 const isRef = (v: string) => /^\$\{[^}]*\}$/.test(v.trim())
+/**
+ * A secret argument's value that is an expression, not a literal: a plain reference, or a
+ * `jsonencode({...})` object (an RDS-style `{username, password, host, …}` secret) in which no
+ * password-, secret- or token-named field is a quoted literal.
+ */
+const isSecretExpression = (v: string) =>
+  isRef(v) ||
+  (/^\$\{jsonencode\(\{[\s\S]*\}\)\}$/.test(v.trim()) &&
+    !/"[^"]*(password|passwd|secret|token)[^"]*"\s*[=:]\s*"/i.test(v))
 
 const WORLD = new Set(['0.0.0.0/0', '::/0'])
 const PUBLIC_PORTS = new Set([80, 443])
@@ -208,7 +217,7 @@ function literalSecrets(json: Json, out: PolicyViolation[]) {
   const scan = (address: string, value: unknown) => {
     for (const [path, raw] of strings(value)) {
       const key = path.filter((p) => !/^\d+$/.test(p)).at(-1) ?? ''
-      if (SECRET_KEYS.has(key) && raw !== '' && !isRef(raw)) {
+      if (SECRET_KEYS.has(key) && raw !== '' && !isSecretExpression(raw)) {
         out.push({
           rule: 'literal-secret',
           address,

@@ -5,7 +5,7 @@ import { Aspects, dependable, TerraformOutput, TerraformStack } from 'cdktn'
 import { Construct } from 'constructs'
 import { AppFleet } from './app-fleet.js'
 import { Cache, type SafeEvictionPolicy } from './cache.js'
-import { Database } from './database.js'
+import { Database, type DatabaseProps } from './database.js'
 import { LoadBalancer } from './load-balancer.js'
 import { Messaging } from './messaging.js'
 import { DEFAULT_METRICS_NAMESPACE } from './metrics.js'
@@ -130,6 +130,11 @@ export interface TicketingStackProps {
    */
   readonly deletionProtection?: boolean
   /**
+   * Rotation of the application database user's secret (see {@link DatabaseProps.appUserRotation}).
+   * @default undefined (no rotation; this package deploys no Lambda)
+   */
+  readonly dbAppUserRotation?: DatabaseProps['appUserRotation']
+  /**
    * Aurora backup retention, days (7-35).
    * @default 7
    */
@@ -212,6 +217,7 @@ export class TicketingStack extends Construct {
       deletionProtection: protect,
       ...(props.backupRetentionDays !== undefined ? { backupRetentionDays: props.backupRetentionDays } : {}),
       logRetentionDays,
+      ...(props.dbAppUserRotation ? { appUserRotation: props.dbAppUserRotation } : {}),
     })
     this.cache = new Cache(this, 'cache', {
       name,
@@ -271,7 +277,9 @@ export class TicketingStack extends Construct {
       database: {
         host: this.database.cluster.endpoint,
         readerHost: this.database.cluster.readerEndpoint,
-        secretArn: this.database.masterSecretArn,
+        name: this.database.databaseName,
+        // The app's own user, never the master: the role can read this secret and no other.
+        secretArn: this.database.appSecret.arn,
       },
       cache: {
         host: this.cache.replicationGroup.primaryEndpointAddress,
@@ -288,7 +296,7 @@ export class TicketingStack extends Construct {
       ...(props.desiredSize !== undefined ? { desiredCapacity: props.desiredSize } : {}),
       ...(props.cpuTargetPercent !== undefined ? { cpuTargetPercent: props.cpuTargetPercent } : {}),
       ...(props.tags ? { tags: props.tags } : {}),
-      environment: { SQS_QUEUE_URL: this.messaging.queue.url, DATABASE_NAME: 'ticketing' },
+      environment: { SQS_QUEUE_URL: this.messaging.queue.url, DATABASE_NAME: this.database.databaseName },
     })
     // Instances should boot only once the stores they connect to exist.
     const asg = this.appFleet.autoScalingGroup
@@ -329,7 +337,16 @@ export class TicketingStack extends Construct {
     output('ecr_repository_url', this.registry.repository.repositoryUrl, 'docker push target')
     output('asg_name', this.appFleet.autoScalingGroupName, 'Auto Scaling Group name')
     output('alert_topic_arn', this.messaging.alertTopic.arn, 'SNS topic every alarm notifies')
-    output('db_secret_arn', this.database.masterSecretArn, 'Secrets Manager secret of the Aurora master user')
+    output(
+      'db_secret_arn',
+      this.database.masterSecretArn,
+      'Secrets Manager secret of the Aurora master user (operators only; the app never reads it)',
+    )
+    output(
+      'db_app_secret_arn',
+      this.database.appSecret.arn,
+      'Secrets Manager secret of the application database user (what the instances read)',
+    )
     output('dashboard_name', this.monitoring.dashboardName, 'CloudWatch dashboard')
 
     if (props.enforcePolicies ?? true)

@@ -9,7 +9,7 @@ export interface UserDataInput {
   readonly databaseReaderHost: string
   readonly databasePort: number
   readonly databaseName: string
-  /** Secret ARN holding `{"username", "password"}` (RDS-managed). */
+  /** Secret ARN holding `{"username", "password"}`: the application user's, not the master's. */
   readonly databaseSecretArn: string
   readonly redisHost: string
   readonly redisPort: number
@@ -64,7 +64,7 @@ REDIS_TOKEN="$(secret '${input.redisSecretArn}')"
 JWT_SECRET="$(secret '${input.jwtSecretArn}')"
 
 # ssl=Amazon RDS: mysql2's TLS profile with the RDS CA bundle (the cluster requires TLS).
-# The database password is not copied here: RDS rotates it (every 7 days by default), so the app
+# The database password is not copied here: its secret rotates, so the app
 # reads it from the secret itself when it connects, and again when MySQL refuses it
 # (DATABASE_SECRET_ID). TRUST_PROXY=1: the ALB is the one proxy in front, and its
 # X-Forwarded-For names the client (rate limits count per client, not per ALB node).

@@ -1,7 +1,7 @@
 // The constructs used on their own (Testing.synthScope), outside TicketingStack.
 import { Testing } from 'cdktn'
 import { describe, expect, it } from 'vitest'
-import { Messaging, Monitoring, Network, Registry, SecureBucket } from '../src/index.js'
+import { Messaging, Monitoring, type MonitoringProps, Network, Registry, SecureBucket } from '../src/index.js'
 import { type Json, only, resources } from './helpers.js'
 
 const synth = (fn: Parameters<typeof Testing.synthScope>[0]): Json => JSON.parse(Testing.synthScope(fn))
@@ -96,5 +96,39 @@ describe('building blocks alone', () => {
         ([, a]) => a.alarm_actions[0] === 'arn:aws:sns:eu-west-1:1:t',
       ),
     ).toBe(true)
+  })
+
+  it('Monitoring: the waiting room follows the namespace and stall window, and can be left out', () => {
+    const monitoring = (extra: Partial<MonitoringProps>) =>
+      synth((scope) => {
+        new Monitoring(scope, 'mon', {
+          name: 'solo',
+          region: 'eu-west-1',
+          alarmTopicArn: 'arn:aws:sns:eu-west-1:1:t',
+          loadBalancerArnSuffix: 'app/solo/1',
+          targetGroupArnSuffix: 'targetgroup/solo/2',
+          autoScalingGroupName: 'solo-asg',
+          dbClusterIdentifier: 'solo-aurora',
+          cacheClusterIds: ['solo-redis-001'],
+          metricsNamespace: 'Shop',
+          ...extra,
+        })
+      })
+    const stalled = (json: Json) =>
+      resources(json, 'aws_cloudwatch_metric_alarm')
+        .map(([, a]) => a)
+        .find((a) => a.alarm_name === 'solo-queue-stalled')
+    const five = monitoring({ queueStalledMinutes: 5 })
+    expect(stalled(five)).toMatchObject({ evaluation_periods: 5, datapoints_to_alarm: 5 })
+    const queries: Json[] = stalled(five)!.metric_query
+    expect(queries.filter((q) => q.metric).map((q) => q.metric.namespace)).toEqual(['Shop', 'Shop'])
+    const metrics = JSON.parse(only(five, 'aws_cloudwatch_dashboard').dashboard_body).widgets.flatMap(
+      (w: Json) => w.properties.metrics,
+    )
+    expect(metrics).toContainEqual(['Shop', 'QueueLength'])
+
+    const without = monitoring({ waitingRoom: false })
+    expect(stalled(without)).toBeUndefined()
+    expect(only(without, 'aws_cloudwatch_dashboard').dashboard_body).not.toContain('Queue')
   })
 })

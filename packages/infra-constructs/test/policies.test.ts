@@ -86,6 +86,16 @@ const breaks: [string, keyof typeof POLICY_RULES, (b: Built) => void, Partial<Ti
     },
   ],
   [
+    'a literal password inside a jsonencode()d secret version',
+    'literal-secret',
+    ({ ticketing }) => {
+      new SecretsmanagerSecretVersion(ticketing, 'plain-json', {
+        secretId: ticketing.database.appSecret.id,
+        secretString: Fn.jsonencode({ username: 'ticketing_app', password: 'hunter2hunter2' }),
+      })
+    },
+  ],
+  [
     'a master_password on Aurora',
     'literal-secret',
     ({ ticketing }) => {

@@ -34,6 +34,17 @@ describe.skipIf(reason !== undefined)('terraform validate', () => {
 
   it('the default (dev) stack is valid Terraform', () => check({}), 300_000)
   it('the production stack (HTTPS, protection) is valid Terraform', () => check(PROD), 120_000)
+  it(
+    'the app user secret with rotation is valid Terraform',
+    () =>
+      check({
+        dbAppUserRotation: {
+          lambdaArn:
+            'arn:aws:lambda:ap-northeast-2:123456789012:function:SecretsManagerRDSMySQLRotationSingleUser',
+        },
+      }),
+    120_000,
+  )
   it('catches what the provider schema rejects (so a pass means something)', () => {
     const { stack, ticketing } = buildStack({})
     ticketing.loadBalancer.alb.addOverride('no_such_argument', true)

@@ -6,6 +6,7 @@ import {
   checkTicketingPolicies,
   DEFAULT_AURORA_MYSQL_VERSION,
   TICKETING_METRICS,
+  WAITING_ROOM_METRICS,
 } from '../src/index.js'
 import {
   buildStack,
@@ -278,8 +279,53 @@ describe('TicketingStack defaults', () => {
       StringEquals: { 'cloudwatch:namespace': 'Ticketing' },
     })
     const secrets = app.Statement.find((s: Json) => s.Sid === 'ReadOwnSecrets').Resource
-    expect(secrets).toHaveLength(3)
-    expect(secrets).toContain(ref(json, 'aws_secretsmanager_secret', 'auth-token', 'arn'))
+    // Exactly the app's own three secrets: its database user's, Redis AUTH and the JWT key.
+    expect([...secrets].sort()).toEqual(
+      [
+        ref(json, 'aws_secretsmanager_secret', 'app-user', 'arn'),
+        ref(json, 'aws_secretsmanager_secret', 'auth-token', 'arn'),
+        ref(json, 'aws_secretsmanager_secret', 'jwt-secret', 'arn'),
+      ].sort(),
+    )
+    // The master user's secret appears in no statement of the instance role.
+    expect(JSON.stringify(app)).not.toContain('master_user_secret')
+    expect(
+      app.Statement.filter((s: Json) => JSON.stringify(s.Action).includes('secretsmanager')),
+    ).toHaveLength(1)
+  })
+
+  it('database user: the app connects as its own user, whose secret is generated, rotatable and not the master', () => {
+    const secret = named(json, 'aws_secretsmanager_secret', 'app-user')
+    expect(secret).toMatchObject({ name: 'ticketing-dev/aurora/app-user', recovery_window_in_days: 7 })
+    const version = named(json, 'aws_secretsmanager_secret_version', 'app-user-value')
+    expect(version.secret_id).toBe(ref(json, 'aws_secretsmanager_secret', 'app-user', 'id'))
+    expect(version.lifecycle).toEqual({ ignore_changes: ['secret_string'] })
+    // The JSON AWS's RDS rotation functions expect, with a generated password (a reference).
+    const [randomName, random] = Object.entries(json.data.aws_secretsmanager_random_password as Json).find(
+      ([n]) => n.includes('app-user-random'),
+    )!
+    expect(random).toMatchObject({ password_length: 40, exclude_punctuation: true })
+    const value = version.secret_string as string
+    expect(value).toMatch(/^\$\{jsonencode\(\{/)
+    for (const part of [
+      '"engine" = "mysql"',
+      '"username" = "ticketing_app"',
+      '"dbname" = "ticketing"',
+      '"port" = 3306',
+      `"host" = ${ref(json, 'aws_rds_cluster', 'cluster', 'endpoint').slice(2, -1)}`,
+      `"password" = data.aws_secretsmanager_random_password.${randomName}.random_password`,
+    ]) {
+      expect(value).toContain(part)
+    }
+    // No rotation unless a rotation function is given: this package deploys no Lambda.
+    expect(resources(json, 'aws_secretsmanager_secret_rotation')).toEqual([])
+    expect(only(json, 'aws_rds_cluster').master_username).toBe('ticketing_admin')
+    expect(json.output.db_app_secret_arn.value).toBe(
+      ref(json, 'aws_secretsmanager_secret', 'app-user', 'arn'),
+    )
+    expect(json.output.db_secret_arn.value).toBe(
+      ref(json, 'aws_rds_cluster', 'cluster', 'master_user_secret[0].secret_arn'),
+    )
   })
 
   it('monitoring: dashboard with ALB/EC2/Aurora/Redis/ASG and the API metrics; alarms on arn_suffix to SNS', () => {
@@ -299,6 +345,7 @@ describe('TicketingStack defaults', () => {
       'AWS/ElastiCache/EngineCPUUtilization',
       'AWS/AutoScaling/GroupInServiceInstances',
       ...TICKETING_METRICS.map((c) => `Ticketing/${c.name}`),
+      ...WAITING_ROOM_METRICS.map((c) => `Ticketing/${c.name}`),
     ]) {
       expect(metrics).toContain(m)
     }
@@ -315,6 +362,7 @@ describe('TicketingStack defaults', () => {
         'ticketing-dev-redis-memory-1',
         'ticketing-dev-redis-memory-2',
         'ticketing-dev-unhealthy-hosts',
+        'ticketing-dev-queue-stalled',
       ].sort(),
     )
     // arn_suffix, never the full ARN: CloudWatch would silently match nothing.
@@ -332,6 +380,69 @@ describe('TicketingStack defaults', () => {
     expect(byName['ticketing-dev-db-cpu'].dimensions).toEqual({ DBClusterIdentifier: 'ticketing-dev-aurora' })
   })
 
+  it('waiting room: four widgets (length max, admissions, wait p50/p99, abandoned turns) and a "queue stalled" alarm', () => {
+    const body = JSON.parse(only(json, 'aws_cloudwatch_dashboard').dashboard_body)
+    const widget = (title: string) =>
+      body.widgets.find((w: Json) => w.properties.title.startsWith(title)).properties
+    expect(widget('Waiting room: people waiting')).toMatchObject({
+      stat: 'Maximum',
+      metrics: [['Ticketing', 'QueueLength']],
+    })
+    expect(widget('Waiting room: admissions')).toMatchObject({
+      stat: 'Sum',
+      metrics: [['Ticketing', 'QueueAdmissions']],
+    })
+    expect(widget('Waiting room: wait').metrics).toEqual([
+      ['Ticketing', 'QueueWait', { stat: 'p50' }],
+      ['Ticketing', 'QueueWait', { stat: 'p99' }],
+    ])
+    expect(widget('Waiting room: abandoned turns')).toMatchObject({
+      stat: 'Sum',
+      metrics: [['Ticketing', 'QueueAbandonedTurns']],
+    })
+    // One row of four, below everything else.
+    const row = body.widgets.filter((w: Json) => w.properties.title.startsWith('Waiting room'))
+    expect(new Set(row.map((w: Json) => w.y)).size).toBe(1)
+    expect(row.map((w: Json) => [w.x, w.width])).toEqual([
+      [0, 6],
+      [6, 6],
+      [12, 6],
+      [18, 6],
+    ])
+    expect(Math.max(...body.widgets.map((w: Json) => w.y))).toBe(row[0].y)
+
+    const alarm = resources(json, 'aws_cloudwatch_metric_alarm')
+      .map(([, a]) => a)
+      .find((a) => a.alarm_name === 'ticketing-dev-queue-stalled')!
+    // Breaching = waiting > 0 and no admission in that minute; three such minutes in a row.
+    expect(alarm).toMatchObject({
+      evaluation_periods: 3,
+      datapoints_to_alarm: 3,
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
+      treat_missing_data: 'notBreaching',
+      alarm_actions: [ref(json, 'aws_sns_topic', 'alerts', 'arn')],
+      ok_actions: [ref(json, 'aws_sns_topic', 'alerts', 'arn')],
+    })
+    expect(alarm.metric_name).toBeUndefined()
+    const queries = Object.fromEntries(alarm.metric_query.map((q: Json) => [q.id, q]))
+    expect(queries.stalled).toMatchObject({
+      expression: 'IF(FILL(waiting, 0) > 0 AND FILL(admitted, 0) == 0, 1, 0)',
+      return_data: true,
+    })
+    expect(queries.waiting).toMatchObject({
+      return_data: false,
+      metric: { namespace: 'Ticketing', metric_name: 'QueueLength', period: 60, stat: 'Maximum' },
+    })
+    expect(queries.admitted).toMatchObject({
+      return_data: false,
+      metric: { namespace: 'Ticketing', metric_name: 'QueueAdmissions', period: 60, stat: 'Sum' },
+    })
+    // The API publishes without dimensions: a dimension here would match no metric.
+    expect(queries.waiting.metric.dimensions).toBeUndefined()
+    expect(queries.admitted.metric.dimensions).toBeUndefined()
+  })
+
   it('every log group has a retention', () => {
     const groups = resources(json, 'aws_cloudwatch_log_group').map(([, g]) => g)
     expect(groups.length).toBeGreaterThanOrEqual(7)
@@ -347,6 +458,20 @@ describe('TicketingStack defaults', () => {
         value: ref(json, 'aws_elasticache_replication_group', 'redis', 'primary_endpoint_address'),
       },
       ecr_repository_url: { value: ref(json, 'aws_ecr_repository', 'repo', 'repository_url') },
+    })
+  })
+})
+
+describe('the application database user', () => {
+  it('rotates when given a rotation function: on schedule, not at creation (the user is bootstrapped after apply)', () => {
+    const lambdaArn =
+      'arn:aws:lambda:ap-northeast-2:123456789012:function:SecretsManagerRDSMySQLRotationSingleUser'
+    const { json } = synthTicketing({ dbAppUserRotation: { lambdaArn, everyDays: 14 } })
+    expect(only(json, 'aws_secretsmanager_secret_rotation')).toEqual({
+      secret_id: ref(json, 'aws_secretsmanager_secret', 'app-user', 'id'),
+      rotation_lambda_arn: lambdaArn,
+      rotation_rules: { automatically_after_days: 14 },
+      rotate_immediately: false,
     })
   })
 })

@@ -34,8 +34,10 @@ describe('user data', () => {
   })
 
   it('reads every secret from Secrets Manager at boot, by ARN reference', () => {
-    expect(script).toContain(`DB_USER="$(secret '\${aws_rds_cluster.`)
-    expect(script).toMatch(/master_user_secret\[0\]\.secret_arn\}' \| jq -r \.username\)"/)
+    // The application user's secret, never the master user's.
+    const appSecret = ref(json, 'aws_secretsmanager_secret', 'app-user', 'arn')
+    expect(script).toContain(`DB_USER="$(secret '${appSecret}' | jq -r .username)"`)
+    expect(script).not.toContain('master_user_secret')
     expect(script).toContain(
       `REDIS_TOKEN="$(secret '${ref(json, 'aws_secretsmanager_secret', 'auth-token', 'arn')}')"`,
     )
@@ -64,9 +66,7 @@ describe('user data', () => {
       `mysql://$(urlencode "$DB_USER")@${writer}:3306/ticketing?ssl=Amazon%20RDS`,
     )
     // The password rotates: the app reads it from the secret, never from a file written at boot.
-    expect(lines.DATABASE_SECRET_ID).toMatch(
-      /^\$\{aws_rds_cluster\.[\w-]+\.master_user_secret\[0\]\.secret_arn\}$/,
-    )
+    expect(lines.DATABASE_SECRET_ID).toBe(ref(json, 'aws_secretsmanager_secret', 'app-user', 'arn'))
     expect(script).not.toContain('DB_PASSWORD')
     expect(lines.TRUST_PROXY).toBe('1')
     expect(lines.SQS_QUEUE_URL).toBe(ref(json, 'aws_sqs_queue', 'messaging_queue', 'url'))

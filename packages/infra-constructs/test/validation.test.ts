@@ -10,6 +10,7 @@ import {
   InvalidPropsError,
   LoadBalancer,
   Messaging,
+  Monitoring,
   Network,
   parseCidr,
 } from '../src/index.js'
@@ -61,6 +62,43 @@ describe('constructor validation', () => {
     ['10.0.0.0/8', /between \/16 and \/24/],
   ])('Network rejects vpcCidr %s', (vpcCidr, message) => {
     rejects(() => new Network(scope(), 'n', { ...net, vpcCidr }), 'vpcCidr', message)
+  })
+
+  it('Database rejects an app user that is the master user, a bad user name, and a bad rotation period', () => {
+    rejects(
+      () => new Database(scope(), 'd', { ...data, appUsername: 'ticketing_admin' }),
+      'appUsername',
+      /differ from masterUsername/,
+    )
+    rejects(() => new Database(scope(), 'd', { ...data, appUsername: "app'; --" }), 'appUsername', /letters/)
+    rejects(
+      () =>
+        new Database(scope(), 'd', {
+          ...data,
+          appUserRotation: {
+            lambdaArn: 'arn:aws:lambda:ap-northeast-2:123456789012:function:rotate',
+            everyDays: 0,
+          },
+        }),
+      'appUserRotation.everyDays',
+      /1/,
+    )
+  })
+
+  it('Monitoring rejects a queue-stalled window outside 1-60 minutes', () => {
+    const mon = {
+      name: 'tk',
+      region: 'ap-northeast-2',
+      alarmTopicArn: 'arn:aws:sns:ap-northeast-2:1:t',
+      loadBalancerArnSuffix: 'app/tk/1',
+      targetGroupArnSuffix: 'targetgroup/tk/2',
+      autoScalingGroupName: 'tk-asg',
+      dbClusterIdentifier: 'tk-aurora',
+      cacheClusterIds: ['tk-redis-001'],
+    }
+    for (const queueStalledMinutes of [0, 61, 2.5]) {
+      rejects(() => new Monitoring(scope(), 'm', { ...mon, queueStalledMinutes }), 'queueStalledMinutes', /./)
+    }
   })
 
   it('Network rejects a single AZ, duplicates and non-AZ names', () => {

@@ -10,6 +10,8 @@ import { clientErrorHandler } from './http/client-errors.js'
 import { edgePlugin } from './http/edge.js'
 import { sendError } from './http/envelope.js'
 import { healthRoutes } from './http/health.js'
+import { queueRoutes } from './queue/routes/queue.js'
+import type { QueueService } from './queue/service.js'
 import { eventRoutes } from './sales/routes/events.js'
 import { reservationRoutes } from './sales/routes/reservations.js'
 import type { SalesService } from './sales/service.js'
@@ -22,6 +24,7 @@ declare module 'fastify' {
     composition: Composition
     sales: SalesService
     seating: SeatingService
+    queue: QueueService
   }
 }
 
@@ -43,16 +46,18 @@ export const ticketingApp = fp(
       config.mode === 'production'
         ? await (await import('./compose/production.js')).composeProduction(app, config, opts.wrapPorts)
         : await (await import('./compose/embedded.js')).composeEmbedded(app, config, opts.wrapPorts)
-    const { sales, seating, metrics } = composition
+    const { sales, seating, queue, metrics } = composition
     app.decorate('composition', composition)
     app.decorate('sales', sales)
     app.decorate('seating', seating)
+    app.decorate('queue', queue)
     await app.register(edgePlugin, { config, metrics, rateLimitRedis: composition.rateLimitRedis })
     await app.register(authPlugin, { auth: config.auth })
     await app.register(healthRoutes, { composition })
-    await app.register(eventRoutes, { prefix: '/api/events', sales, seating })
-    await app.register(reservationRoutes, { prefix: '/api/reservations', sales, seating })
-    await app.register(seatingRoutes, { seating })
+    await app.register(eventRoutes, { prefix: '/api/events', sales, seating, queue })
+    await app.register(queueRoutes, { prefix: '/api/events', queue })
+    await app.register(reservationRoutes, { prefix: '/api/reservations', sales, seating, queue })
+    await app.register(seatingRoutes, { seating, queue })
   },
   { name: 'ticketing-app' },
 )

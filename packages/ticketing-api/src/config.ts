@@ -1,4 +1,5 @@
 // The only place that reads the environment. Everything inward receives the typed Config.
+import { createHmac, randomBytes } from 'node:crypto'
 import { type Static, Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 
@@ -21,6 +22,7 @@ const EnvSchema = Type.Object({
   REDIS_KEY_PREFIX: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_:-]+$' })),
   AUTH_MODE: Type.Optional(Type.Union([Type.Literal('jwt'), Type.Literal('none')])),
   JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  WAITING_ROOM_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
@@ -88,6 +90,12 @@ export interface Config {
         admin: { claim: string; value: string }
       }
   metrics: { namespace?: string; region?: string }
+  /**
+   * Waiting room: the HMAC key of queue tickets and admission tokens (WAITING_ROOM_SECRET, >= 32
+   * bytes, the same on every instance). Unset: derived from JWT_SECRET when there is one, else
+   * random per process (`shared: false`: fine for one instance; a fleet needs the variable).
+   */
+  waitingRoom: { secret: string; shared: boolean }
   /**
    * Budgets per window: per authenticated buyer for each class of request, and per client
    * address (× addressFactor) for requests without a buyer. RATE_LIMIT_MAX=0 turns it off.
@@ -221,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       : undefined,
     auth,
     metrics: { namespace: e.CLOUDWATCH_NAMESPACE, region: e.AWS_REGION },
+    waitingRoom: waitingRoomSecret(e),
     rateLimit: {
       // On in production; embedded (one developer, `npm start`) only when RATE_LIMIT_MAX says so.
       enabled: e.RATE_LIMIT_MAX === undefined ? mode === 'production' : e.RATE_LIMIT_MAX > 0,
@@ -271,6 +280,18 @@ function parseQuorumNodes(value: string | undefined, hasRedis: boolean): string[
     throw new ConfigError('REDIS_QUORUM_NODES lists the same node twice: the nodes must be independent')
   }
   return urls
+}
+
+/** WAITING_ROOM_SECRET, else a key derived from JWT_SECRET (its own key), else a random one. */
+function waitingRoomSecret(e: Env): Config['waitingRoom'] {
+  if (e.WAITING_ROOM_SECRET) return { secret: e.WAITING_ROOM_SECRET, shared: true }
+  if (e.JWT_SECRET) {
+    const derived = createHmac('sha256', e.JWT_SECRET)
+      .update('ticketing waiting-room tokens v1')
+      .digest('hex')
+    return { secret: derived, shared: true }
+  }
+  return { secret: randomBytes(32).toString('hex'), shared: false }
 }
 
 function databaseSecret(e: Env) {

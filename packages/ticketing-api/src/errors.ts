@@ -20,6 +20,11 @@ export const ErrorCodes = {
   HOLD_CONFIRMED: 409,
   NOT_SEATED: 409,
   SEATED_EVENT: 409,
+  // Waiting room (src/queue, README "Waiting room").
+  QUEUE_REQUIRED: 403,
+  ADMISSION_EXPIRED: 403,
+  QUEUE_NOT_FOUND: 404,
+  QUEUE_NOT_OPEN: 425,
   REQUEST_TIMEOUT: 408,
   URI_TOO_LONG: 414,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -92,6 +97,75 @@ export function notEnoughSeats(requested: number, available: number): ApiError {
       })
 }
 
+/**
+ * A waiting-room failure (@ticketing/waiting-room's codes) on a protected route of a queued
+ * event: no valid admission token → 403 QUEUE_REQUIRED (`reason` says which check failed), a
+ * turn that ended → 403 ADMISSION_EXPIRED. Anything else goes through toApiError.
+ */
+export function admissionError(err: unknown, eventId: number): ApiError {
+  const code = (err as { code?: string } | undefined)?.code
+  switch (code) {
+    case 'E_TOKEN_MISSING':
+    case 'E_TOKEN_INVALID':
+    case 'E_TOKEN_WRONG_EVENT':
+    case 'E_TOKEN_WRONG_VISITOR':
+      return new ApiError(
+        'QUEUE_REQUIRED',
+        code === 'E_TOKEN_MISSING'
+          ? `Event ${eventId} sells through its waiting room: join it, then send the Admission-Token`
+          : 'The Admission-Token is not valid for this event and buyer: join the waiting room',
+        { eventId, reason: REASONS[code] },
+      )
+    case 'E_TOKEN_EXPIRED':
+    case 'E_TURN_NOT_HELD':
+      return new ApiError('ADMISSION_EXPIRED', 'Your turn has ended: join the waiting room again', {
+        eventId,
+        reason: code === 'E_TOKEN_EXPIRED' ? 'expired' : 'turn_ended',
+      })
+  }
+  return toApiError(err)
+}
+
+const REASONS: Record<string, string> = {
+  E_TOKEN_MISSING: 'missing',
+  E_TOKEN_INVALID: 'invalid',
+  E_TOKEN_WRONG_EVENT: 'other_event',
+  E_TOKEN_WRONG_VISITOR: 'other_visitor',
+}
+
+/**
+ * A waiting-room failure on the queue's own routes (join, poll, leave, stream): a missing,
+ * forged, expired or other event's queue ticket is an unknown ticket (404 QUEUE_NOT_FOUND: join
+ * again for a fresh one, same place), another buyer's is 403.
+ */
+export function queueError(err: unknown, eventId: number): ApiError {
+  const e = err as { code?: string; opensAt?: number } | undefined
+  switch (e?.code) {
+    case 'E_TOKEN_MISSING':
+    case 'E_TOKEN_INVALID':
+    case 'E_TOKEN_EXPIRED':
+    case 'E_TOKEN_WRONG_EVENT':
+      return new ApiError('QUEUE_NOT_FOUND', 'Unknown queue ticket for this event: join the queue', {
+        eventId,
+        reason: REASONS[e.code] ?? 'expired',
+      })
+    case 'E_TOKEN_WRONG_VISITOR':
+      return new ApiError('FORBIDDEN', 'This queue ticket belongs to another buyer', { eventId })
+    case 'E_QUEUE_NOT_OPEN':
+      return new ApiError('QUEUE_NOT_OPEN', 'The waiting room is not open yet', {
+        eventId,
+        opensAt: new Date(e.opensAt ?? 0).toISOString(),
+      })
+    case 'E_SOLD_OUT':
+      return new ApiError('SOLD_OUT', 'Sold out', { eventId, availableSeats: 0 })
+    case 'E_EVENT_NOT_FOUND':
+      return new ApiError('QUEUE_NOT_FOUND', `Event ${eventId} has no waiting room`, { eventId })
+    case 'E_INVALID_ARGUMENT':
+      return new ApiError('E_VALIDATION', `userId: ${(err as Error).message}`, { field: 'userId' })
+  }
+  return toApiError(err)
+}
+
 /** Connection-level failures of MySQL/Redis clients: the dependency is down, not the input. */
 const UNAVAILABLE_CODES = new Set([
   'ECONNREFUSED',
@@ -107,6 +181,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_LOCK_DEADLOCK',
   'ER_SERVER_SHUTDOWN',
   'ER_QUERY_INTERRUPTED',
+  // The password rotated and the secret does not have the new one yet (a rotation's window
+  // between changing the database and the secret): the pool re-reads it; meanwhile, retry.
+  'ER_ACCESS_DENIED_ERROR',
   // A writer that turned read-only (failover) past the pool's retries.
   'ER_OPTION_PREVENTS_STATEMENT',
   'ER_READ_ONLY_MODE',
@@ -117,6 +194,8 @@ const UNAVAILABLE_CODES = new Set([
   // inventory-cache (circuit open, loader timeouts)
   'E_CIRCUIT_OPEN',
   'E_LOAD_TIMEOUT',
+  // waiting-room (closed during shutdown)
+  'E_CLOSED',
 ])
 
 interface FastifyLikeError {
@@ -173,7 +252,11 @@ export function toApiError(err: unknown): ApiError {
   if (e.code && UNAVAILABLE_CODES.has(e.code)) return unavailable('a dependency', 1, err)
   if (
     e.name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Pool is closed/i.test(e.message ?? '')
+    // …and mysql2's for a pooled connection the server closed (KILL, a rotation cutting
+    // sessions) just as it was handed out: nothing was sent.
+    /Connection is closed|Pool is closed|Can't add new command when connection is in closed state/i.test(
+      e.message ?? '',
+    )
   ) {
     return unavailable('a dependency', 1, err)
   }

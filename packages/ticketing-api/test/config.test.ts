@@ -64,4 +64,19 @@ describe('config', () => {
     ])
     expect(() => loadConfig({ TRUST_PROXY: 'the alb' })).toThrow(/TRUST_PROXY/)
   })
+
+  it('WAITING_ROOM_SECRET: >= 32 characters; else derived from JWT_SECRET; else per process', () => {
+    expect(() => loadConfig({ WAITING_ROOM_SECRET: 'too-short-test' })).toThrow(/WAITING_ROOM_SECRET/)
+    const given = 'waiting-room-test-secret-0123456789'
+    expect(loadConfig({ WAITING_ROOM_SECRET: given }).waitingRoom).toEqual({ secret: given, shared: true })
+    const jwt = { AUTH_MODE: 'jwt', JWT_SECRET: 'jwt-test-secret-long-enough' }
+    const derived = loadConfig(jwt).waitingRoom
+    // The same on every instance with that JWT_SECRET, and not the JWT key itself.
+    expect(derived).toEqual(loadConfig(jwt).waitingRoom)
+    expect(derived.shared).toBe(true)
+    expect(derived.secret).not.toBe(jwt.JWT_SECRET)
+    const own = loadConfig({}).waitingRoom
+    expect(own.shared).toBe(false)
+    expect(own.secret).not.toBe(loadConfig({}).waitingRoom.secret)
+  })
 })

@@ -15,6 +15,7 @@ describe('migrations (umzug, plain SQL)', () => {
       '0001_init.sql',
       '0002_seating.sql',
       '0003_idempotency_event.sql',
+      '0004_event_queue.sql',
     ])
     const again = await Promise.all([runMigrations(db.url), runMigrations(db.url)])
     expect(again).toEqual([[], []])
@@ -32,7 +33,7 @@ describe('migrations (umzug, plain SQL)', () => {
         'seat_sales',
       ])
       const [applied] = await conn.query('SELECT name FROM schema_migrations')
-      expect(applied).toHaveLength(3)
+      expect(applied).toHaveLength(4)
     } finally {
       await conn.end()
     }
@@ -46,7 +47,12 @@ describe('migrations (umzug, plain SQL)', () => {
         runMigrations(fresh.url),
         runMigrations(fresh.url),
       ])
-      expect(results.flat()).toEqual(['0001_init.sql', '0002_seating.sql', '0003_idempotency_event.sql'])
+      expect(results.flat()).toEqual([
+        '0001_init.sql',
+        '0002_seating.sql',
+        '0003_idempotency_event.sql',
+        '0004_event_queue.sql',
+      ])
     } finally {
       await fresh.drop()
     }

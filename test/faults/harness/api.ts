@@ -45,8 +45,13 @@ function apiEnv(port: number, options: ApiOptions): NodeJS.ProcessEnv {
     DATABASE_URL: options.databaseUrl,
     AUTH_MODE: 'jwt',
     JWT_SECRET: TEST_JWT_SECRET,
-    RATE_LIMIT_MAX: '0',
+    // Production defaults for the rate limits (none set here). The instances sit behind the
+    // suite's HAProxy (the ALB stand-in, one hop), as they sit behind the ALB on AWS: believe
+    // its X-Forwarded-For, so every buyer's own address is the one limited.
+    TRUST_PROXY: '1',
     LOG_LEVEL: 'warn',
+    // Not the production 30 s + 30 s: short, so that "seats return within HOLD_TTL_MS +
+    // RECONCILE_INTERVAL_MS" is checked within one scenario's run.
     HOLD_TTL_MS: String(HOLD_TTL_MS),
     RECONCILE_INTERVAL_MS: '1000',
     // Below the buyers' 5 s client timeout: a stalled request is answered 503 + Retry-After.
@@ -131,16 +136,24 @@ async function startApiOnce(options: ApiOptions, name: string): Promise<ApiProce
 }
 
 /**
- * Starts `count` API processes sharing one database and Redis. The first runs the migrations
- * alone; the others start together once it is up.
+ * Starts `count` API processes sharing one database and Redis (`perInstance(i)` overrides
+ * options of process i). The first runs the migrations alone; the others start together once it is up.
  */
-export async function startApis(count: number, options: ApiOptions): Promise<ApiProcess[]> {
-  const first = await startApi(options, 'api-1')
+export async function startApis(
+  count: number,
+  options: ApiOptions,
+  perInstance: (i: number) => Partial<ApiOptions> = () => ({}),
+): Promise<ApiProcess[]> {
+  const own = (i: number): ApiOptions => {
+    const extra = perInstance(i)
+    return { ...options, ...extra, env: { ...options.env, ...extra.env } }
+  }
+  const first = await startApi(own(0), 'api-1')
   const started = [first]
   try {
     const rest = await Promise.all(
       Array.from({ length: count - 1 }, async (_, i) => {
-        const p = await startApi(options, `api-${i + 2}`)
+        const p = await startApi(own(i + 1), `api-${i + 2}`)
         started.push(p)
         return p
       }),

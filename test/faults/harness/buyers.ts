@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { type ClientPool, createClientPool, type SimulatedClient } from '@ticketing/testkit'
 import { sleep } from './scale.js'
 import { authHeader } from './tokens.js'
 
@@ -11,6 +12,11 @@ export interface Attempt {
   status: number | 'timeout' | 'network'
   code?: string
   retryAfter?: string | null
+  /**
+   * The answer came from the load balancer, not from the API (no error envelope): HAProxy's own
+   * 502 (an instance died under the request) or 503 (no instance in rotation).
+   */
+  fromProxy?: boolean
 }
 
 /** One buyer's purchase: one Idempotency-Key, retried with that same key until a definitive answer. */
@@ -77,13 +83,34 @@ function backoff(retry: number, retryAfter?: string | null): number {
   return Number.isFinite(seconds) ? Math.min(2000, Math.max(base, seconds * 1000)) : base
 }
 
-/** Makes one purchase the way a careful client does: same key on every retry, failing over across URLs. */
+let nextClientIndex = 0
+/**
+ * Buyers from many source addresses (testkit `createClientPool`: each client bound to its own
+ * 127.x.y.z), so the load balancer and the API's per-address limits see a crowd, not one host.
+ * Pools created one after another never share addresses.
+ */
+export function buyerClients(count: number): ClientPool {
+  const pool = createClientPool({ count, firstIndex: nextClientIndex })
+  nextClientIndex += count
+  return pool
+}
+
+/**
+ * Makes one purchase the way a careful client does: same key on every retry, failing over
+ * across URLs (behind the load balancer there is one URL, and a retry lands on the next
+ * instance). `client`: the simulated buyer (its source address); default: Node's fetch.
+ */
 export async function purchase(
   options: Pick<BuyerPoolOptions, 'baseUrls' | 'eventId' | 'requestTimeoutMs' | 'giveUpAfterMs'>,
   userId: string,
   quantity: number,
   startIndex = 0,
+  client?: SimulatedClient,
 ): Promise<Purchase> {
+  const send = (
+    url: string,
+    init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal },
+  ) => (client ? client.fetch(url, init) : fetch(url, init))
   const key = randomUUID()
   const p: Purchase = {
     key,
@@ -103,7 +130,7 @@ export async function purchase(
     const attempt: Attempt = { url, sentAt: Date.now(), endedAt: 0, status: 'network' }
     p.attempts.push(attempt)
     try {
-      const res = await fetch(`${url}/api/reservations`, {
+      const res = await send(`${url}/api/reservations`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': key, ...authHeader(userId) },
         body,
@@ -117,6 +144,7 @@ export async function purchase(
       } | null
       attempt.endedAt = Date.now()
       attempt.code = json?.error?.code
+      if (res.status >= 400 && attempt.code === undefined) attempt.fromProxy = true
       if (res.status >= 200 && res.status < 300) {
         const id = json?.data?.reservationId
         if (typeof id === 'string') p.ackIds.push(id)
@@ -151,15 +179,23 @@ export async function runBuyers(options: BuyerPoolOptions): Promise<LoadResult> 
   let nextUser = options.userIdBase
   let rejections = 0
   const stopAfter = options.stopAfterRejections ?? Number.POSITIVE_INFINITY
+  // Four source addresses per concurrent buyer, used in turn: a crowd of distinct clients.
+  const clients = buyerClients(options.concurrency * 4)
+  let nextClient = 0
   const buyer = async (index: number) => {
     while (Date.now() < endAt && rejections < stopAfter) {
-      const p = await purchase(options, `u${nextUser++}`, quantity(), index)
+      const client = clients.clients[nextClient++ % clients.clients.length]
+      const p = await purchase(options, `u${nextUser++}`, quantity(), index, client)
       purchases.push(p)
       if (p.outcome === 'rejected') rejections++
       if (options.thinkMs) await sleep(options.thinkMs)
     }
   }
-  await Promise.all(Array.from({ length: options.concurrency }, (_, i) => buyer(i)))
+  try {
+    await Promise.all(Array.from({ length: options.concurrency }, (_, i) => buyer(i)))
+  } finally {
+    await clients.close()
+  }
   const endedAt = Date.now()
   const statusCounts: Record<string, number> = {}
   let attempts = 0

@@ -67,12 +67,12 @@ export async function recordResult(result: ScenarioResult): Promise<void> {
 /** A markdown table of results (the README's Reliability section uses the same). */
 export function formatTable(results: ScenarioResult[]): string {
   const head = [
-    '| scenario | load held (req/s) | faults injected | acknowledged | lost | oversold | keys sold twice | recovery (s) |',
-    '|---|---:|---|---:|---:|---:|---:|---:|',
+    '| scenario | load held (req/s) | faults injected | acknowledged | lost | oversold | keys sold twice | false rejections | recovery (s) |',
+    '|---|---:|---|---:|---:|---:|---:|---:|---:|',
   ]
   const lines = results.map(
     (r) =>
-      `| ${r.title} | ${r.requestsPerSecond || '—'} | ${r.faults.join('; ')} | ${r.acknowledged} | ${r.lost} | ${r.oversold} | ${r.doubleSold ?? '—'} | ${r.recoverySeconds ?? '—'} |`,
+      `| ${r.title} | ${r.requestsPerSecond || '—'} | ${r.faults.join('; ')} | ${r.acknowledged} | ${r.lost} | ${r.oversold} | ${r.doubleSold ?? '—'} | ${r.falseRejections ?? '—'} | ${r.recoverySeconds ?? '—'} |`,
   )
   return [...head, ...lines].join('\n')
 }
@@ -80,6 +80,8 @@ export function formatTable(results: ScenarioResult[]): string {
 /** The table of a results file: the full run of each scenario where there is one, else the quick one. */
 export async function tableFromFile(): Promise<string> {
   const file = JSON.parse(await readFile(resultsFile, 'utf8')) as ResultsFile
-  const ids = [...new Set([...Object.keys(file.full), ...Object.keys(file.quick)])].sort()
+  const ids = [...new Set([...Object.keys(file.full), ...Object.keys(file.quick)])].sort(
+    (a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10),
+  )
   return formatTable(ids.map((id) => file.full[id] ?? file.quick[id]!))
 }

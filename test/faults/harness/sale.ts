@@ -1,5 +1,6 @@
+import type { SimulatedClient } from '@ticketing/testkit'
 import { HOLD_TTL_MS } from './api.js'
-import { firstAckAfter, type LoadResult, type Purchase, purchase, runBuyers } from './buyers.js'
+import { buyerClients, firstAckAfter, type LoadResult, type Purchase, purchase, runBuyers } from './buyers.js'
 import { type CheckReport, checkInvariants, readState } from './checker.js'
 import type { ScenarioResult } from './report.js'
 import { FULL, sleep } from './scale.js'
@@ -56,15 +57,19 @@ export interface SaleOptions {
   concurrency: number
   durationMs: number
   /** Injects the fault (and repairs it, if the scenario does) and says when. Runs at `faultAtMs`. */
-  fault?: () => Promise<FaultTimeline>
+  fault?: (eventId: number) => Promise<FaultTimeline>
   faultAtMs?: number
   requestTimeoutMs?: number
   thinkMs?: number
+  /** Purchases the scenario made on its own (e.g. probes of one instance), checked with the rest. */
+  extraPurchases?: () => Purchase[]
 }
 
 export interface DrainReport {
   /** ms after the load ended until MySQL showed 0 available and the API sold them all. */
   returnedAfterMs: number | null
+  /** When the drain ended (every seat sold and the next one SOLD_OUT, or it gave up). */
+  endedAt: number
   purchases: Purchase[]
   /** The API's answer to one more seat once MySQL is at 0 (expect 409 SOLD_OUT). */
   finalCode?: string
@@ -95,6 +100,18 @@ export async function drainRemaining(options: {
   boundMs: number
   maxQuantity?: number
 }): Promise<DrainReport> {
+  const clients = buyerClients(8)
+  try {
+    return await drainWith(options, clients.clients)
+  } finally {
+    await clients.close()
+  }
+}
+
+async function drainWith(
+  options: Parameters<typeof drainRemaining>[0],
+  clients: readonly SimulatedClient[],
+): Promise<DrainReport> {
   const started = Date.now()
   const purchases: Purchase[] = []
   let user = options.userIdBase
@@ -103,9 +120,10 @@ export async function drainRemaining(options: {
     const { availableSeats } = await readState(options.databaseUrl, options.eventId)
     if (availableSeats <= 0) {
       // One more seat must now be refused as sold out (the gate agrees with MySQL).
-      const last = await purchase({ ...options, giveUpAfterMs: 10_000 }, `u${user++}`, 1)
+      const last = await purchase({ ...options, giveUpAfterMs: 10_000 }, `u${user++}`, 1, 0, clients[0])
       purchases.push(last)
-      return { returnedAfterMs: Date.now() - started, purchases, finalCode: last.code ?? last.outcome }
+      const endedAt = Date.now()
+      return { returnedAfterMs: endedAt - started, endedAt, purchases, finalCode: last.code ?? last.outcome }
     }
     const batch = Math.min(8, Math.ceil(availableSeats / (options.maxQuantity ?? 50)))
     const each = Math.min(options.maxQuantity ?? 50, Math.ceil(availableSeats / batch))
@@ -114,14 +132,16 @@ export async function drainRemaining(options: {
     for (let i = 0; i < batch && left > 0; i++) {
       const q = Math.min(each, left)
       left -= q
-      wave.push(purchase({ ...options, giveUpAfterMs: 10_000 }, `u${user++}`, q, i))
+      wave.push(
+        purchase({ ...options, giveUpAfterMs: 10_000 }, `u${user++}`, q, i, clients[i % clients.length]),
+      )
     }
     const done = await Promise.all(wave)
     purchases.push(...done)
     // Rejected while MySQL has the seats: a hold is still out; wait for it to return.
     if (done.some((p) => p.outcome !== 'acked')) await sleep(250)
   }
-  return { returnedAfterMs: null, purchases }
+  return { returnedAfterMs: null, endedAt: Date.now(), purchases }
 }
 
 /** Runs one sale: load, the fault mid-sale, the end of the load, the seats-return drain, and the check. */
@@ -140,7 +160,7 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
   let timeline: FaultTimeline | undefined
   if (options.fault) {
     await sleep(options.faultAtMs ?? options.durationMs / 3)
-    timeline = await options.fault()
+    timeline = await options.fault(eventId)
   }
   const load = await loading
   const drain = await drainRemaining({
@@ -153,7 +173,7 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
   const check = await checkInvariants({
     databaseUrl: options.databaseUrl,
     eventId,
-    purchases: [...load.purchases, ...drain.purchases],
+    purchases: [...load.purchases, ...drain.purchases, ...(options.extraPurchases?.() ?? [])],
     holdTtlMs: HOLD_TTL_MS,
   })
   // The drain must finish within the documented bound once the load (and the fault) is over.
@@ -179,6 +199,24 @@ export async function runSale(options: SaleOptions): Promise<SaleOutcome> {
 
 export const round2 = (n: number) => Math.round(n * 100) / 100
 
+/** "N answers from the load balancer itself (502: x, 503: y)", or undefined when there were none. */
+export function proxyAnswers(purchases: Purchase[]): string | undefined {
+  const counts: Record<string, number> = {}
+  let n = 0
+  for (const p of purchases) {
+    for (const a of p.attempts) {
+      if (!a.fromProxy) continue
+      n++
+      counts[String(a.status)] = (counts[String(a.status)] ?? 0) + 1
+    }
+  }
+  if (n === 0) return undefined
+  const by = Object.entries(counts)
+    .map(([s, c]) => `${s}: ${c}`)
+    .join(', ')
+  return `${n} answers from the load balancer itself (${by}), retried with the same key`
+}
+
 /** The scenario's line for the results file, from a sale's outcome. */
 export function saleResult(
   id: string,
@@ -196,7 +234,9 @@ export function saleResult(
     lost: outcome.check.lost,
     oversold: outcome.check.oversold,
     doubleSold: outcome.check.doubleSold,
-    falseRejections: outcome.check.falseRejections,
+    // A well-formed purchase refused for any other reason (429 RATE_LIMITED, …) is a buyer
+    // turned away too: counted with the sold-out answers given while MySQL had the seats.
+    falseRejections: outcome.check.falseRejections + outcome.check.refused,
     recoverySeconds: outcome.recoverySeconds,
     seatsReturnedSeconds:
       outcome.drain.returnedAfterMs === null ? null : round2(outcome.drain.returnedAfterMs / 1000),
@@ -204,6 +244,7 @@ export function saleResult(
     notes: [
       `${outcome.check.totalSeats} seats, ${outcome.check.confirmedSeats} sold`,
       `${outcome.check.unknown} purchases without a definitive answer (${outcome.check.committedUnacked} of them committed)`,
+      proxyAnswers(outcome.load.purchases),
       outcome.contract.length > 0 ? `503 contract broken: ${outcome.contract.join(' / ')}` : undefined,
       notes,
     ]
@@ -214,14 +255,17 @@ export function saleResult(
 
 /**
  * While a dependency is down or slow, the API answers 503 with Retry-After (never a bare 500,
- * never a 502/504): clients and the ALB can tell "retry shortly" from a bug.
+ * never a 502/504): clients and the ALB can tell "retry shortly" from a bug. Answers of the load
+ * balancer itself are counted apart (`proxyAnswers`).
  */
 export function unavailableContract(purchases: Purchase[]): string[] {
   const out: string[] = []
   let bad = 0
   for (const p of purchases) {
     for (const a of p.attempts) {
-      if (typeof a.status !== 'number' || a.status < 500) continue
+      // The load balancer's own 502/503 (an instance died under the request, or none is in
+      // rotation) are not the API's answers; clients retry them with the same key.
+      if (typeof a.status !== 'number' || a.status < 500 || a.fromProxy) continue
       if (a.status !== 503 || !a.retryAfter) {
         bad++
         if (bad <= 3)

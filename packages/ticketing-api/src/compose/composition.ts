@@ -4,6 +4,8 @@
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import type { Metrics } from '../infra/metrics/index.js'
+import type { QueuePorts } from '../queue/ports.js'
+import { createQueue, type QueueService } from '../queue/service.js'
 import type { SalesDeps } from '../sales/deps.js'
 import type { SalesPorts } from '../sales/ports.js'
 import { createSales, type SalesService } from '../sales/service.js'
@@ -14,6 +16,7 @@ import { createSeating, type SeatingService } from '../seating/service.js'
 export interface Ports {
   sales: SalesPorts
   seating: SeatingPorts
+  queue: QueuePorts
 }
 
 export interface Composition {
@@ -21,6 +24,7 @@ export interface Composition {
   ports: Ports
   sales: SalesService
   seating: SeatingService
+  queue: QueueService
   metrics: Metrics
   /** The rate limiter's Redis store (production), so that limits hold across the fleet. */
   rateLimitRedis?: Redis
@@ -59,13 +63,43 @@ export function composeFeatures(ports: Ports, config: Config, metrics: Metrics, 
     log,
   })
   seating.start()
+  const queue = createQueue({
+    ports: ports.queue,
+    metrics,
+    log,
+    events: {
+      get: (eventId) => sales.eventStatics(eventId),
+      remaining: (eventId) => remaining(ports, sales, seating, eventId),
+    },
+    options: { secret: config.waitingRoom.secret },
+  })
+  queue.start()
   return {
     sales,
     seating,
+    queue,
     /** Every admitted request answered and its aftermath done, then the features stopped. */
     async close() {
+      await queue.close()
       await sales.drain()
       await seating.close()
     },
   }
+}
+
+/**
+ * What a queued event has left to sell, for the waiting room's inventory bound: a general-
+ * admission event's admission counter (free + admitted-but-uncommitted units: a sale in flight
+ * may still fail and give its units back), a seated event's unsold seats. Undefined when the
+ * counter is missing (the room keeps its last value).
+ */
+async function remaining(
+  ports: Ports,
+  sales: SalesService,
+  seating: SeatingService,
+  eventId: number,
+): Promise<number | undefined> {
+  if (await seating.isSeated(eventId)) return (await sales.getEvent(eventId))?.availableSeats
+  const state = await ports.sales.gate.state(eventId)
+  return state ? state.available + state.admitted : undefined
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../config.js'
 import { createMetrics } from '../infra/metrics/index.js'
+import { createMemoryQueueStore } from '../queue/adapters/memory/queue-store.js'
 import { createMemoryGate } from '../sales/adapters/memory/admission.js'
 import { createNoEventCache } from '../sales/adapters/memory/event-cache.js'
 import { createMemorySalesStore } from '../sales/adapters/memory/store.js'
@@ -25,6 +26,7 @@ export function createMemoryPorts(): Ports {
       snapshots: createNoSnapshotCache(),
       maxStaleMs: 0,
     },
+    queue: { store: createMemoryQueueStore() },
   }
 }
 
@@ -48,6 +50,7 @@ export async function composeEmbedded(
     ports,
     sales: features.sales,
     seating: features.seating,
+    queue: features.queue,
     metrics,
     async health() {
       return { database: true, redis: true }

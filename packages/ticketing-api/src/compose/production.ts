@@ -12,6 +12,7 @@ import { createMetrics, type Metrics } from '../infra/metrics/index.js'
 import { runMigrations } from '../infra/migrations.js'
 import { mysqlPlugin } from '../infra/mysql.js'
 import { redisPlugin } from '../infra/redis.js'
+import { createRedisQueues } from '../queue/adapters/redis/queue-store.js'
 import { createMysqlSalesStore, purgeKeys } from '../sales/adapters/mysql/store.js'
 import { createSeatLockGate } from '../sales/adapters/redis/admission.js'
 import { createInventoryEventCache } from '../sales/adapters/redis/event-cache.js'
@@ -43,6 +44,11 @@ export async function composeProduction(
   const { client, subscriber, quorum } = app.redis
   const { writer, reader } = app.mysql
   const metrics = createMetrics({ ...config.metrics, log: app.log })
+  if (!config.waitingRoom.shared) {
+    app.log.warn(
+      'WAITING_ROOM_SECRET (or JWT_SECRET) is not set: waiting-room tokens are signed with a per-process key, which other instances refuse. Set it when running more than one instance.',
+    )
+  }
 
   // Quorum mode (REDIS_QUORUM_NODES): admissions and seat holds are a Redlock quorum over
   // independent nodes; the cache, pub/sub, hold index and rate limit stay on the main client.
@@ -81,6 +87,8 @@ export async function composeProduction(
       snapshots: createSnapshotCache(inventory),
       maxStaleMs: SNAPSHOT_MAX_STALE_MS,
     },
+    // Waiting rooms: on the main client (single node or Cluster; keys hash-tagged per event).
+    queue: { store: createRedisQueues(client, `${prefix}:wr`) },
   }
   const ports = wrap ? wrap(built) : built
   const features = composeFeatures(ports, config, metrics, app.log)
@@ -114,6 +122,7 @@ export async function composeProduction(
     ports,
     sales: features.sales,
     seating: features.seating,
+    queue: features.queue,
     metrics,
     rateLimitRedis: client as Redis,
     async health() {

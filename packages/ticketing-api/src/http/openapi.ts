@@ -26,6 +26,7 @@ export const openapiPlugin = fp(
           { name: 'events', description: 'Events on sale' },
           { name: 'reservations', description: 'General-admission sales' },
           { name: 'seating', description: 'Seat maps and seat holds of seated events' },
+          { name: 'queue', description: 'The waiting room of a queued event' },
           { name: 'health', description: 'Readiness and liveness' },
         ],
         components: {

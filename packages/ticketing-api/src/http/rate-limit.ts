@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import type { Config } from '../config.js'
 import { ApiError } from '../errors.js'
+import { batchedRedisStore } from './rate-limit-store.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -39,7 +40,14 @@ export async function registerRateLimit(app: FastifyInstance, config: Config, re
   await app.register(rateLimit, {
     max: (_request, key) => budgetOf(limits, key),
     timeWindow: limits.windowMs,
-    ...(redis ? { redis, nameSpace: `${config.redis?.keyPrefix ?? 'ticketing'}:rl:` } : {}),
+    // Shared by the instances in Redis, counted locally between flushes (rate-limit-store.ts).
+    ...(redis
+      ? {
+          store: batchedRedisStore(redis, `${config.redis?.keyPrefix ?? 'ticketing'}:rl:`, {
+            onError: (error) => app.log.warn({ err: error }, 'rate limit counters: Redis call failed'),
+          }),
+        }
+      : {}),
     // Rate limiting fails open: a Redis hiccup must not turn buyers away.
     skipOnError: true,
     keyGenerator: rateKey,

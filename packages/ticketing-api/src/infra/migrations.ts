@@ -3,12 +3,14 @@ import { Umzug, type UmzugStorage } from 'umzug'
 import init from './migrations/0001_init.sql?raw'
 import seating from './migrations/0002_seating.sql?raw'
 import idempotencyEvent from './migrations/0003_idempotency_event.sql?raw'
+import eventQueue from './migrations/0004_event_queue.sql?raw'
 
 /** Plain SQL files in src/migrations, in order. Add new files here; never edit an applied one. */
 const MIGRATIONS: Array<{ name: string; sql: string }> = [
   { name: '0001_init.sql', sql: init },
   { name: '0002_seating.sql', sql: seating },
   { name: '0003_idempotency_event.sql', sql: idempotencyEvent },
+  { name: '0004_event_queue.sql', sql: eventQueue },
 ]
 
 const LOCK = 'ticketing_api_migrations'

@@ -13,6 +13,25 @@ export interface Admitted extends PendingReservation {
 
 const units = (list: Admitted[]) => list.reduce((n, i) => n + i.quantity, 0)
 
+/**
+ * How long a batch waits for its admissions to be confirmed. The wait overlaps the transaction
+ * that holds the event row's lock (FOR UPDATE), so an instance whose Redis stops answering (a
+ * partition: a black hole, not a refused connection) would otherwise hold that lock, and stop
+ * every instance's sale of the event, until its connection dies. Found by the fault suite's
+ * "one instance cut off from Redis" scenario. A confirm round trip takes milliseconds; past
+ * this, the admission counts as not confirmed (MySQL decides, the counter is rebuilt after).
+ */
+export const CONFIRM_WAIT_MS = 1000
+
+/** `work`, or a rejection once `ms` have passed. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)
+  })
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
+}
+
 export function createGroupCommit(deps: SalesDeps, counters: Counters) {
   const { ports, metrics, log, options } = deps
   const { store, gate, cache, claims } = ports
@@ -57,10 +76,11 @@ export function createGroupCommit(deps: SalesDeps, counters: Counters) {
       // MySQL refuses the excess — and never turns buyers away while seats remain (I5). An
       // admission that cannot be confirmed (it expired, or Redis lost it) is committed all the
       // same: MySQL's decrement is the guard against overselling, and the counter, which may
-      // now over-count, is rebuilt from MySQL after the commit.
+      // now over-count, is rebuilt from MySQL after the commit. So is one whose confirm does not
+      // answer within CONFIRM_WAIT_MS: the row lock is not held hostage to Redis.
       const confirming = Promise.all(
         items.map((i) =>
-          gate.confirm(i.admission).then(
+          within(gate.confirm(i.admission), CONFIRM_WAIT_MS).then(
             () => true,
             (error) => {
               log.warn({ err: error, admissionId: i.admission.id }, 'admission not confirmed; MySQL decides')

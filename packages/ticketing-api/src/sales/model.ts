@@ -1,6 +1,7 @@
 // The sales vocabulary (README "Architecture"): events, admissions, reservations, and the
 // Idempotency-Key records that make a retried POST answer once. Plain data and pure functions,
 // no I/O: every layer of the feature (steps, ports, adapters) may import it.
+import type { QueueSettings } from '../queue/model.js'
 
 /** An event as stored. `eventDate` is the ISO local date-time exactly as it was given. */
 export interface EventRecord {
@@ -12,6 +13,8 @@ export interface EventRecord {
   price: number | null
   venue: string | null
   maxTicketsPerUser: number | null
+  /** The on-sale's waiting room (set at creation, admin only); absent for an unqueued event. */
+  queue?: QueueSettings
 }
 
 export interface NewEvent {
@@ -21,6 +24,7 @@ export interface NewEvent {
   price?: number
   venue?: string
   maxTicketsPerUser?: number
+  queue?: QueueSettings
 }
 
 /** A new event's record: every seat on sale, optional fields null. */
@@ -34,6 +38,7 @@ export function eventRecord(eventId: number, input: NewEvent): EventRecord {
     price: input.price ?? null,
     venue: input.venue ?? null,
     maxTicketsPerUser: input.maxTicketsPerUser ?? null,
+    ...(input.queue ? { queue: input.queue } : {}),
   }
 }
 

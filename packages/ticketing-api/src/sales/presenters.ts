@@ -11,6 +11,8 @@ export function eventData(e: EventRecord) {
     price: e.price,
     venue: e.venue,
     maxTicketsPerUser: e.maxTicketsPerUser,
+    // Only a queued event has the field: an unqueued one answers exactly as the seed's API.
+    ...(e.queue ? { queue: e.queue } : {}),
   }
 }
 

@@ -13,15 +13,36 @@ export function createSeatMap({ ports, events, options }: SeatingDeps) {
   const { store, index, snapshots } = ports
   const layouts = new Map<number, { layout: Layout | null; at: number; ids?: Set<string> }>()
 
-  async function layoutOf(eventId: number) {
+  type LayoutEntry = { layout: Layout | null; at: number; ids?: Set<string> }
+  /**
+   * One read of a layout at a time per event: when a GA event's "not seated" entry expires, every
+   * reservation arriving during the read joins it instead of sending its own SELECT.
+   */
+  const reading = new Map<number, Promise<LayoutEntry>>()
+  function layoutOf(eventId: number): LayoutEntry | Promise<LayoutEntry> {
     const hit = layouts.get(eventId)
     if (hit && (hit.layout || Date.now() - hit.at < NOT_SEATED_CACHE_MS)) return hit
-    const layout = await store.getLayout(eventId)
-    const entry = { layout, at: Date.now(), ids: layout ? new Set(seatIds(layout)) : undefined }
-    // Bounded: requests for made-up event ids must not grow it without limit.
-    if (layouts.size >= MAX_CACHED_LAYOUTS) layouts.clear()
-    layouts.set(eventId, entry)
-    return entry
+    const pending = reading.get(eventId)
+    if (pending) return pending
+    const read: Promise<LayoutEntry> = store.getLayout(eventId).then(
+      (layout) => {
+        const entry = { layout, at: Date.now(), ids: layout ? new Set(seatIds(layout)) : undefined }
+        // Not remembered if a layout was saved meanwhile (saveLayout forgot this read).
+        if (reading.get(eventId) === read) {
+          reading.delete(eventId)
+          // Bounded: requests for made-up event ids must not grow it without limit.
+          if (layouts.size >= MAX_CACHED_LAYOUTS) layouts.clear()
+          layouts.set(eventId, entry)
+        }
+        return entry
+      },
+      (error: unknown) => {
+        if (reading.get(eventId) === read) reading.delete(eventId)
+        throw error
+      },
+    )
+    reading.set(eventId, read)
+    return read
   }
 
   /** The event and its layout; 404 for an unknown event, 409 NOT_SEATED for a GA one. */
@@ -70,6 +91,7 @@ export function createSeatMap({ ports, events, options }: SeatingDeps) {
     async saveLayout(eventId: number, layout: Layout) {
       await store.saveLayout(eventId, layout)
       layouts.delete(eventId)
+      reading.delete(eventId)
     },
 
     async isSeated(eventId: number) {

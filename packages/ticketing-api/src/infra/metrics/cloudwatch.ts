@@ -15,6 +15,10 @@ export type MetricName =
   | 'CacheHitRatio'
   | 'DbBatchSize'
   | 'Errors'
+  | 'QueueLength'
+  | 'QueueAdmissions'
+  | 'QueueWait'
+  | 'QueueAbandonedTurns'
 
 export const metricUnits: Record<MetricName, StandardUnit> = {
   ReservationsConfirmed: 'Count',
@@ -25,6 +29,12 @@ export const metricUnits: Record<MetricName, StandardUnit> = {
   CacheHitRatio: 'Percent',
   DbBatchSize: 'Count',
   Errors: 'Count',
+  // Waiting room (src/queue/room.ts): waiters per tick sample, admissions and abandoned turns
+  // per tick, wait per admission.
+  QueueLength: 'Count',
+  QueueAdmissions: 'Count',
+  QueueWait: 'Milliseconds',
+  QueueAbandonedTurns: 'Count',
 }
 
 /** Where the service reports what it does. Recording never throws and never waits. */

@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { eventNotFound, validationError } from '../../errors.js'
 import { EventId, errors, IdempotencyHeaders, ok } from '../../http/schemas.js'
+import { invalidQueue, queueSettings } from '../../queue/model.js'
+import type { QueueService } from '../../queue/service.js'
 import { expandSeatMap, seatIds } from '../../seating/layout.js'
 import type { SeatingService } from '../../seating/service.js'
 import type { EventRecord } from '../model.js'
@@ -33,7 +35,7 @@ function page(query: { page?: string; size?: string }) {
  */
 export async function eventRoutes(
   app: FastifyInstance,
-  { sales, seating }: { sales: SalesService; seating: SeatingService },
+  { sales, seating, queue }: { sales: SalesService; seating: SeatingService; queue: QueueService },
 ) {
   const bodies = new WeakMap<EventRecord, string>()
 
@@ -44,6 +46,8 @@ export async function eventRoutes(
         tags: ['events'],
         operationId: 'createEvent',
         summary: 'Create an event (admin)',
+        description:
+          'With `queue`, the event sells through a waiting room: its reservations and seat holds need an Admission-Token (README "Waiting room").',
         security: [{ bearerAuth: [] }],
         headers: IdempotencyHeaders,
         body: CreateEventBody,
@@ -64,7 +68,11 @@ export async function eventRoutes(
       const body = request.body as typeof CreateEventBody.static
       assertRealDate(body.eventDate)
       // Reserved seating: totalSeats is the seat map's size.
-      const { seatMap, ...event } = body
+      const { seatMap, queue: queueInput, ...fields } = body
+      // A waiting room: its settings are the event's (stored with it), its queue opened below.
+      const invalid = queueInput && invalidQueue(queueInput)
+      if (invalid) throw validationError(invalid.field, invalid.message)
+      const event = { ...fields, ...(queueInput ? { queue: queueSettings(queueInput) } : {}) }
       const layout = seatMap && expandSeatMap(seatMap)
       const totalSeats = layout ? seatIds(layout).length : event.totalSeats
       if (totalSeats === undefined) throw validationError('totalSeats', 'is required (or give a seatMap)')
@@ -74,6 +82,9 @@ export async function eventRoutes(
       const result = await sales.createEvent({ ...event, totalSeats }, idempotencyRef(request, 'event', body))
       // Saved on replays too (idempotent): a retry with the same Idempotency-Key repairs a lost map.
       if (layout) await seating.saveLayout((result.data as { eventId: number }).eventId, layout)
+      // Opened on replays too (idempotent: the queue is kept), from the stored answer's settings.
+      const created = result.data as { eventId: number; queue?: typeof event.queue }
+      if (created.queue) await queue.open(created.eventId, created.queue)
       if (result.replayed) reply.header('Idempotent-Replayed', 'true')
       return reply
         .code(result.statusCode as 201)

@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { ApiError } from '../../errors.js'
 import { errors, IdempotencyHeaders, ok, ReservationId, UserId } from '../../http/schemas.js'
+import { AdmissionHeaders } from '../../queue/routes/schemas.js'
+import type { QueueService } from '../../queue/service.js'
 import type { SeatingService } from '../../seating/service.js'
 import { reservationDetail } from '../presenters.js'
 import type { SalesService } from '../service.js'
@@ -15,7 +17,7 @@ import { ReservationBody, ReservationData, ReservationDetail } from './schemas.j
  */
 export async function reservationRoutes(
   app: FastifyInstance,
-  { sales, seating }: { sales: SalesService; seating: SeatingService },
+  { sales, seating, queue }: { sales: SalesService; seating: SeatingService; queue: QueueService },
 ) {
   const authenticate = async (request: FastifyRequest) => app.authenticate(request)
   /** The reservation, if it exists and the caller may see it (its owner, or an admin). */
@@ -38,7 +40,7 @@ export async function reservationRoutes(
         summary:
           'Reserve tickets (201 after the commit; 409 SOLD_OUT / INSUFFICIENT_SEATS with what remains)',
         security: [{ bearerAuth: [] }],
-        headers: IdempotencyHeaders,
+        headers: Type.Composite([IdempotencyHeaders, AdmissionHeaders]),
         body: ReservationBody,
         response: {
           201: ok('Reserved: the reservation is committed (or its first answer, replayed)', ReservationData),
@@ -50,6 +52,8 @@ export async function reservationRoutes(
             'INSUFFICIENT_SEATS',
             'TICKET_LIMIT_EXCEEDED',
             'SEATED_EVENT',
+            'QUEUE_REQUIRED',
+            'ADMISSION_EXPIRED',
             'UNSUPPORTED_MEDIA_TYPE',
             'IDEMPOTENCY_KEY_REUSED',
           ),
@@ -60,6 +64,14 @@ export async function reservationRoutes(
     async (request, reply) => {
       const body = request.body as typeof ReservationBody.static
       app.assertSelf(request, body.userId)
+      // A queued event sells only to the buyer its waiting room admitted (one store call);
+      // an unqueued one checks nothing (its record is remembered in process).
+      const admitted = await queue.check(
+        await queue.event(body.eventId),
+        body.userId,
+        request.headers['admission-token'] as string | undefined,
+        { sale: true },
+      )
       // A quantity sale on a seated event would sell seats nobody can point to.
       if (await seating.isSeated(body.eventId)) {
         throw new ApiError(
@@ -75,6 +87,8 @@ export async function reservationRoutes(
         idempotency: idempotencyRef(request, 'reservation', body, body.eventId),
       })
       if (result.replayed) reply.header('Idempotent-Replayed', 'true')
+      // Bought: the turn ends and its slot goes to the next visitor.
+      await queue.complete(admitted)
       return reply
         .code(result.statusCode as 201)
         .send({ success: true, message: 'Reservation successful', data: result.data })

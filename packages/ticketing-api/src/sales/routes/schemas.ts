@@ -1,6 +1,7 @@
 // Request and response schemas of the sales routes (the seed's field names).
 import { Type } from '@sinclair/typebox'
 import { component, LOCAL_DATE_TIME, Nullable, UserId } from '../../http/schemas.js'
+import { QueueInput, QueueSettingsData } from '../../queue/routes/schemas.js'
 import { SeatMapInput } from '../../seating/layout.js'
 
 export const CreateEventBody = component(
@@ -18,6 +19,8 @@ export const CreateEventBody = component(
       price: Type.Optional(Type.Number({ minimum: 0, maximum: 1_000_000_000 })),
       venue: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
       maxTicketsPerUser: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+      /** A waiting room in front of the sale (README "Waiting room"). */
+      queue: Type.Optional(QueueInput),
     },
     { additionalProperties: false },
   ),
@@ -56,6 +59,8 @@ export const EventData = component(
     price: Nullable(Type.Number()),
     venue: Nullable(Type.String()),
     maxTicketsPerUser: Nullable(Type.Integer()),
+    /** Only on a queued event. */
+    queue: Type.Optional(QueueSettingsData),
   }),
 )
 

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance } from 'fastify'
+import type { QueueService } from '../../queue/service.js'
 import type { SeatingService } from '../service.js'
 import { holdRoutes } from './holds.js'
 import { seatRoutes } from './seats.js'
@@ -16,9 +17,12 @@ function publicDir(): string | undefined {
 }
 
 /** Reserved seating's routes: seat maps and their live stream, holds, and the page at `/`. */
-export async function seatingRoutes(app: FastifyInstance, { seating }: { seating: SeatingService }) {
-  await app.register(seatRoutes, { prefix: '/api/events', seating })
-  await app.register(holdRoutes, { prefix: '/api/holds', seating })
+export async function seatingRoutes(
+  app: FastifyInstance,
+  { seating, queue }: { seating: SeatingService; queue: QueueService },
+) {
+  await app.register(seatRoutes, { prefix: '/api/events', seating, queue })
+  await app.register(holdRoutes, { prefix: '/api/holds', seating, queue })
   const root = publicDir()
   if (root) {
     await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: 'index.html' })

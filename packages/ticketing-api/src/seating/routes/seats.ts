@@ -2,6 +2,8 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { EventId, errors, ok } from '../../http/schemas.js'
 import { openSse, type SseStream } from '../../http/sse.js'
+import { AdmissionHeaders } from '../../queue/routes/schemas.js'
+import type { QueueService } from '../../queue/service.js'
 import type { SeatChange } from '../model.js'
 import type { SeatingService } from '../service.js'
 import { HoldBody, HoldData, SeatMapData } from './schemas.js'
@@ -10,7 +12,10 @@ import { HoldBody, HoldData, SeatMapData } from './schemas.js'
 const RESYNC_MS = 30_000
 
 /** Seat map, live stream and holds of one seated event (prefix /api/events). */
-export async function seatRoutes(app: FastifyInstance, { seating }: { seating: SeatingService }) {
+export async function seatRoutes(
+  app: FastifyInstance,
+  { seating, queue }: { seating: SeatingService; queue: QueueService },
+) {
   const params = Type.Object({ eventId: EventId })
   const streams = new Set<SseStream>()
   // Open streams would keep server.close() waiting: end them first.
@@ -111,6 +116,7 @@ export async function seatRoutes(app: FastifyInstance, { seating }: { seating: S
         summary: 'Hold seats all-or-nothing for a TTL (409 SEATS_UNAVAILABLE lists exactly the taken seats)',
         security: [{ bearerAuth: [] }],
         params,
+        headers: AdmissionHeaders,
         body: HoldBody,
         response: {
           201: ok('Held', HoldData),
@@ -122,6 +128,8 @@ export async function seatRoutes(app: FastifyInstance, { seating }: { seating: S
             'NOT_SEATED',
             'SEATS_UNAVAILABLE',
             'TICKET_LIMIT_EXCEEDED',
+            'QUEUE_REQUIRED',
+            'ADMISSION_EXPIRED',
             'UNSUPPORTED_MEDIA_TYPE',
           ),
         },
@@ -132,6 +140,14 @@ export async function seatRoutes(app: FastifyInstance, { seating }: { seating: S
       const eventId = Number((request.params as { eventId: string }).eventId)
       const body = request.body as typeof HoldBody.static
       app.assertSelf(request, body.userId)
+      // A queued event's seats are held only by a buyer its waiting room admitted (no I/O: the
+      // turn ends when the hold is confirmed, with the same token).
+      await queue.check(
+        await queue.event(eventId),
+        body.userId,
+        request.headers['admission-token'] as string | undefined,
+        { sale: false },
+      )
       const { replayed, ...data } = await seating.hold(eventId, body.userId, body.seats)
       // A repeat of a live hold (same buyer, same seats) answers 200 with that hold.
       return reply.code(replayed ? 200 : 201).send({ success: true, message: 'Seats held', data })

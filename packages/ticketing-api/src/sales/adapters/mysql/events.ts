@@ -1,5 +1,6 @@
 // The `events` table: its record mapping and statements, over a pool or a transaction's connection.
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise'
+import type { QueueSettings } from '../../../queue/model.js'
 import { type EventRecord, eventRecord, type NewEvent } from '../../model.js'
 
 /** A pool or one connection inside a transaction. */
@@ -14,10 +15,12 @@ export interface EventRow extends RowDataPacket {
   price: string | null
   venue: string | null
   max_tickets_per_user: number | null
+  /** JSON text (MariaDB's JSON is LONGTEXT) or a parsed object (MySQL's JSON type). */
+  queue_config: string | QueueSettings | null
 }
 
 const EVENT_COLUMNS =
-  'id, event_name, total_seats, available_seats, event_date, price, venue, max_tickets_per_user'
+  'id, event_name, total_seats, available_seats, event_date, price, venue, max_tickets_per_user, queue_config'
 
 export function toEvent(r: EventRow): EventRecord {
   return {
@@ -29,6 +32,9 @@ export function toEvent(r: EventRow): EventRecord {
     price: r.price === null ? null : Number(r.price),
     venue: r.venue,
     maxTicketsPerUser: r.max_tickets_per_user,
+    ...(r.queue_config
+      ? { queue: typeof r.queue_config === 'string' ? JSON.parse(r.queue_config) : r.queue_config }
+      : {}),
   }
 }
 
@@ -46,8 +52,8 @@ export function createEventsTable(db: Db) {
     async insert(input: NewEvent): Promise<EventRecord> {
       const record = eventRecord(0, input)
       const [res] = await db.execute<ResultSetHeader>(
-        `INSERT INTO events (event_name, total_seats, available_seats, event_date, price, venue, max_tickets_per_user)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO events (event_name, total_seats, available_seats, event_date, price, venue, max_tickets_per_user, queue_config)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           record.eventName,
           record.totalSeats,
@@ -56,6 +62,7 @@ export function createEventsTable(db: Db) {
           record.price,
           record.venue,
           record.maxTicketsPerUser,
+          record.queue ? JSON.stringify(record.queue) : null,
         ],
       )
       return { ...record, eventId: res.insertId }
