@@ -41,6 +41,9 @@ export interface VisitorRecord {
   boughtAt?: number
   /** Queue position in the join answer (with). */
   joinPosition?: number
+  /** When the first join request left the client, and the status it was answered (with). */
+  joinSentAt?: number
+  joinStatus?: string
   /** First position answered after the sale started (with): the pre-queue's drawn order. */
   positionAfterStart?: number
   /** When the visitor stopped needing anything (bought, told, gave up). */
@@ -123,7 +126,7 @@ function count(counts: StatusCounts, kind: string, status: number | string): voi
 interface QueueBody {
   ticket?: string
   status?: string
-  position?: number
+  position?: number | null
   admissionToken?: string
   pollAfterSeconds?: number
 }
@@ -323,11 +326,11 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     sentAt: number,
     at: number,
   ): Promise<'wait' | 'done'> => {
-    if (rec.joinPosition === undefined && body.position !== undefined) rec.joinPosition = body.position
+    if (rec.joinPosition === undefined && typeof body.position === 'number') rec.joinPosition = body.position
     if (
       rec.positionAfterStart === undefined &&
       body.status === 'waiting' &&
-      body.position !== undefined &&
+      typeof body.position === 'number' &&
       sentAt >= o.startMs
     )
       rec.positionAfterStart = body.position
@@ -416,6 +419,10 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
         return
       }
       tries = 0
+      if (rec.joinStatus === undefined) {
+        rec.joinStatus = body.status
+        rec.joinSentAt = r.sentAt
+      }
       ticket = body.ticket ?? ticket
       if ((await onQueueBody(v, rec, body, r.sentAt, r.at)) === 'done') return
       if (pushed && ticket && !listened) {

@@ -3,7 +3,7 @@ import type { AuditResult } from '../onsale/audit.js'
 import type { ChartLine } from '../onsale/chart.js'
 import { percentile, round, type SeriesPoint, series, summarize } from '../onsale/stats.js'
 import { binByRank, binsFor, type ChiSquare, chiSquareUniform, spearman } from './fairness.js'
-import type { LegResult } from './legs.js'
+import type { LegResult, VisitorRecord } from './legs.js'
 import type { Visitor } from './visitors.js'
 
 export interface Rho {
@@ -124,27 +124,34 @@ export function legFigures(
   const stale = soldOutAt === undefined ? [] : leg.stale.filter((s) => s.sentAt > soldOutAt)
 
   const start = leg.startMs
+  // Who is "pre-start": with the waiting room, whoever the server put in the pre-queue (its
+  // join answer said pre_queue), ordered by when the join left the client; a join delayed past
+  // the start by its lane is a post-start join, and counting it as pre-start would read as an
+  // unfair draw. Without the room, the arrival time.
+  const arrivalOf = (rec: VisitorRecord, i: number) =>
+    leg.leg === 'with' ? rec.joinSentAt : crowd[i]!.arrivalMs
+  const isPre = (rec: VisitorRecord, i: number) =>
+    leg.leg === 'with' ? rec.joinStatus === 'pre_queue' : crowd[i]!.arrivalMs < start
   const post: [number, number][] = []
   const postPos: [number, number][] = []
   const pre: [number, number][] = []
   const prePos: [number, number][] = []
-  const preChosen: number[] = []
-  let preCount = 0
+  const preArrivals: { at: number; chosen: boolean }[] = []
   leg.visitors.forEach((rec, i) => {
-    const v = crowd[i]!
-    if (v.arrivalMs >= start) {
-      if (rec.admittedAt !== undefined) post.push([v.arrivalMs, rec.admittedAt])
-      if (rec.joinPosition !== undefined) postPos.push([v.arrivalMs, rec.joinPosition])
+    const at = arrivalOf(rec, i)
+    if (at === undefined) return
+    if (!isPre(rec, i)) {
+      if (rec.admittedAt !== undefined) post.push([at, rec.admittedAt])
+      if (rec.joinPosition !== undefined) postPos.push([at, rec.joinPosition])
     } else {
-      preCount++
-      if (rec.admittedAt !== undefined) {
-        pre.push([v.arrivalMs, rec.admittedAt])
-        // The crowd is sorted by arrival: a pre-start visitor's index is its arrival rank.
-        preChosen.push(i)
-      }
-      if (rec.positionAfterStart !== undefined) prePos.push([v.arrivalMs, rec.positionAfterStart])
+      preArrivals.push({ at, chosen: rec.admittedAt !== undefined })
+      if (rec.admittedAt !== undefined) pre.push([at, rec.admittedAt])
+      if (rec.positionAfterStart !== undefined) prePos.push([at, rec.positionAfterStart])
     }
   })
+  preArrivals.sort((a, b) => a.at - b.at)
+  const preChosen = preArrivals.flatMap((a, rank) => (a.chosen ? [rank] : []))
+  const preCount = preArrivals.length
   const preStartChiSquare =
     preChosen.length >= 10
       ? chiSquareUniform(binByRank(preChosen, preCount, binsFor(preChosen.length)))
