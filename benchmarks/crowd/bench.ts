@@ -50,9 +50,9 @@ export const DEFAULTS: Omit<CrowdOptions, 'log' | 'progress'> = {
   // Two instances on a two-core machine: the ASG's minimum, and what the cores can run.
   instances: 2,
   legs: ['without', 'with'],
-  // Sized so that 10,000 seats (about 4,000 buyers of 1–4) sell in well under a minute while
-  // the sale path never holds more than 200 buyers at once.
-  queue: { maxActiveBuyers: 200, admitPerMinute: 12_000, turnSeconds: 120 },
+  // Sized so that 10,000 seats (about 4,000 buyers of 1–4) sell in about 40 s while the sale
+  // path never holds more than 100 buyers at once.
+  queue: { maxActiveBuyers: 100, admitPerMinute: 6_000, turnSeconds: 120 },
   // 1,000 of 100,000 visitors hold an SSE stream: enough to time the push, few enough that the
   // lanes' sockets stay with the polling majority.
   sseEvery: 100,

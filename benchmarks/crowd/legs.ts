@@ -46,6 +46,8 @@ export interface VisitorRecord {
   joinStatus?: string
   /** First position answered after the sale started (with): the pre-queue's drawn order. */
   positionAfterStart?: number
+  /** When the request that got `positionAfterStart` was sent. */
+  positionAfterStartAt?: number
   /** When the visitor stopped needing anything (bought, told, gave up). */
   doneAt?: number
   /** Listened on the SSE stream (rather than polling) at some point. */
@@ -332,8 +334,10 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
       body.status === 'waiting' &&
       typeof body.position === 'number' &&
       sentAt >= o.startMs
-    )
+    ) {
       rec.positionAfterStart = body.position
+      rec.positionAfterStartAt = sentAt
+    }
     switch (body.status) {
       case 'admitted':
         if (!body.admissionToken) return 'wait' // a push without the token: the next poll has it

@@ -59,10 +59,15 @@ export interface LegFigures {
     postStartByPosition: Rho
     /** Pre-start arrivals who got a turn: arrival vs turn (a fair draw → ρ near 0). */
     preStartByTurn: Rho
-    /** Pre-start arrivals: arrival vs their place once drawn (with only; a fair draw → ρ near 0). */
+    /** Pre-queue joiners: arrival vs their place read within 1 s of the start (a fair draw → ρ near 0). */
     preStartByPosition: Rho
     /** Which tenth of the pre-start arrival order the pre-start visitors who got a turn came from. */
     preStartChiSquare: ChiSquare | null
+    /**
+     * With: which tenth of the arrival order the pre-queue visitors drawn into the first fifth of
+     * places came from (places read within 1 s of the start).
+     */
+    drawChiSquare: ChiSquare | null
   }
   /** p99 of the time requests waited for a free socket of their lane (the generator's lag). */
   generatorLagP99Ms: number
@@ -71,6 +76,9 @@ export interface LegFigures {
   }
   series: { reservationsPerSec: SeriesPoint[]; requestsPerSec: SeriesPoint[] }
 }
+
+/** Places read this soon after the start count as the drawn order. */
+const DRAWN_WINDOW_MS = 1000
 
 const sum = (o: Record<string, number> | undefined, keep: (status: number) => boolean) =>
   Object.entries(o ?? {}).reduce((s, [k, v]) => s + (keep(Number(k)) ? v : 0), 0)
@@ -146,12 +154,31 @@ export function legFigures(
     } else {
       preArrivals.push({ at, chosen: rec.admittedAt !== undefined })
       if (rec.admittedAt !== undefined) pre.push([at, rec.admittedAt])
-      if (rec.positionAfterStart !== undefined) prePos.push([at, rec.positionAfterStart])
+      // Places read within 1 s of the start: admissions have hardly moved them yet.
+      if (
+        rec.positionAfterStart !== undefined &&
+        rec.positionAfterStartAt !== undefined &&
+        rec.positionAfterStartAt - start < DRAWN_WINDOW_MS
+      )
+        prePos.push([at, rec.positionAfterStart])
     }
   })
   preArrivals.sort((a, b) => a.at - b.at)
   const preChosen = preArrivals.flatMap((a, rank) => (a.chosen ? [rank] : []))
   const preCount = preArrivals.length
+  // The draw itself: among pre-queue visitors whose place was read just after the start, those
+  // drawn into the first fifth of places should come evenly from every tenth of the arrival
+  // order (ranks within that same group, so which visitors happened to poll then cannot bias it).
+  const byArrival = [...prePos].sort((a, b) => a[0] - b[0])
+  const cut = percentile(
+    byArrival.map((p) => p[1]),
+    20,
+  )
+  const drawnFirst = byArrival.flatMap((p, rank) => (p[1] <= cut ? [rank] : []))
+  const drawChiSquare =
+    drawnFirst.length >= 10
+      ? chiSquareUniform(binByRank(drawnFirst, byArrival.length, binsFor(drawnFirst.length)))
+      : null
   const preStartChiSquare =
     preChosen.length >= 10
       ? chiSquareUniform(binByRank(preChosen, preCount, binsFor(preChosen.length)))
@@ -215,6 +242,7 @@ export function legFigures(
       preStartByTurn: rho(pre),
       preStartByPosition: rho(prePos),
       preStartChiSquare,
+      drawChiSquare,
     },
     generatorLagP99Ms: round(percentile(leg.laneQueueMs.latencies, 99)),
     audit,
@@ -287,6 +315,11 @@ const fmt = (v: number | null | undefined, digits = 2) =>
 const fmtRho = (r: Rho) =>
   r.rho === null ? `– (n = ${r.n})` : `${r.rho} (n = ${r.n.toLocaleString('en-US')})`
 
+const chi = (c: ChiSquare | null) =>
+  c
+    ? `${round(c.statistic, 1)} (${c.degreesOfFreedom}), p = ${round(c.pValue, 3)} (n = ${c.counts.reduce((a, b) => a + b, 0)})`
+    : '–'
+
 /** The markdown table: one row per figure, one column per leg. */
 export function table(legs: LegFigures[]): string {
   const rows: [string, (f: LegFigures) => string][] = [
@@ -332,14 +365,18 @@ export function table(legs: LegFigures[]): string {
     ['last "wait" answer to a request sent after the sell-out', (f) => `${fmt(f.noticeLagMs, 0)} ms`],
     ['post-start arrivals: ρ(arrival, turn)', (f) => fmtRho(f.fairness.postStartByTurn)],
     ['post-start arrivals: ρ(arrival, queue place)', (f) => fmtRho(f.fairness.postStartByPosition)],
-    ['pre-start arrivals: ρ(arrival, turn)', (f) => fmtRho(f.fairness.preStartByTurn)],
-    ['pre-start arrivals: ρ(arrival, drawn place)', (f) => fmtRho(f.fairness.preStartByPosition)],
     [
-      'pre-start turns by arrival tenth: χ² (df), p',
-      (f) => {
-        const c = f.fairness.preStartChiSquare
-        return c ? `${round(c.statistic, 1)} (${c.degreesOfFreedom}), p = ${round(c.pValue, 3)}` : '–'
-      },
+      'pre-start arrivals (with: pre-queue joiners): ρ(arrival, turn)',
+      (f) => fmtRho(f.fairness.preStartByTurn),
+    ],
+    [
+      'pre-queue: ρ(arrival, drawn place read within 1 s of the start)',
+      (f) => fmtRho(f.fairness.preStartByPosition),
+    ],
+    ['pre-start turns by arrival tenth: χ² (df), p', (f) => chi(f.fairness.preStartChiSquare)],
+    [
+      'pre-queue: first fifth of drawn places by arrival tenth: χ² (df), p',
+      (f) => chi(f.fairness.drawChiSquare),
     ],
     [
       'oversold / duplicates / false rejections / lost acks',

@@ -6,8 +6,8 @@
  *   npm run bench:crowd                    # 100,000 visitors, both legs (~5 minutes)
  *   npm run bench:crowd -- --quick         # 10,000 visitors, 1,000 seats, 20 s of arrivals
  *   options: --visitors=100000 --seats=10000 --spread-seconds=60 --start-seconds=30 --lanes=300
- *            --connections-per-lane=2 --instances=2 --legs=without,with --max-active=200
- *            --admit-per-minute=12000 --turn-seconds=120 --after-seconds=90 --sse-every=100 --seed=1 --out=<dir>
+ *            --connections-per-lane=2 --instances=2 --legs=without,with --max-active=100
+ *            --admit-per-minute=6000 --turn-seconds=120 --after-seconds=90 --sse-every=100 --seed=1 --out=<dir>
  *            --update-results (benchmarks/results/ and the section of benchmarks/README.md;
  *            else test-artifacts/crowd/) --allow-pending
  *
