@@ -19,7 +19,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { SimulatedClient } from '@ticketing/testkit'
 import type { Attempt, Confirmation } from '../onsale/load.js'
 import { Samples } from '../onsale/stats.js'
-import { errorCode, type Lane, type Reply, readSse, type Visitor } from './visitors.js'
+import { errorCode, type Lane, NOT_SENT, type Reply, readSse, type Visitor } from './visitors.js'
 
 export type LegName = 'without' | 'with'
 
@@ -197,6 +197,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
   ): Promise<Reply> => {
     const lane = lanes[v.index % lanes.length]!
     const r = await lane.send(method, path, { ...o.auth(v.index), ...headers }, body, kind === 'reserve')
+    if (r.status === NOT_SENT) return r
     result.requests.add(r.at, r.at - r.sentAt)
     result.laneQueueMs.add(r.at, r.queuedMs)
     count(result.counts, kind, r.status)
@@ -245,6 +246,11 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
         { 'idempotency-key': key, ...extraHeaders },
         body,
       )
+      if (r.status === NOT_SENT) {
+        a.outcome = tries === 0 ? 'open' : 'failed'
+        finish(rec, 'open', r.at)
+        return
+      }
       if (tries === 0) {
         // The audit's "sent at" is when the request left (a row cannot commit before that).
         a.firstSentAt = r.sentAt
@@ -311,6 +317,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     if (stopped) return
     // The event page: one read on arrival.
     const page = await sendAs(v, 'page', 'GET', `/api/events/${o.eventId}`)
+    if (page.status === NOT_SENT) return
     result.waits.add(page.at, page.at - page.sentAt)
     await waitUntil(Math.max(v.arrivalMs, o.startMs + Math.random() * reactionMs))
     if (stopped) return
@@ -404,6 +411,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
       const r = ticket
         ? await sendAs(v, 'poll', 'GET', path, { 'queue-ticket': ticket })
         : await sendAs(v, 'join', 'POST', path, {}, {})
+      if (r.status === NOT_SENT) return
       result.waits.add(r.at, r.at - r.sentAt)
       const body = r.status === 200 || r.status === 201 ? queueBody(r.text) : undefined
       if (!body?.status) {
@@ -452,6 +460,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
   stopped = true
   for (const wake of [...sleepers]) wake()
   for (const stream of streams) stream.abort()
+  for (const lane of lanes) lane.close()
   result.durationMs = now()
   // In-flight requests finish (every 201 must be in the ledger before the audit); sleeping
   // visitors see `stopped` when they wake.

@@ -35,6 +35,11 @@ export interface LegFigures {
   requests: number
   /** Answers that moved nobody forward: 429, 5xx, transport errors (the client must ask again). */
   wasted: number
+  /**
+   * Buyers told "come back later" (429, 5xx, an error) while seats provably remained, who then
+   * never got a seat (audit.ts's false rejection, counting transient refusals too).
+   */
+  shedWhileSeatsRemained: number
   requestsPerSeat: number | null
   /** Visitors still waiting when the last seat sold, and how long until each learned it. */
   told: {
@@ -96,6 +101,7 @@ export function legFigures(
   leg: LegResult,
   crowd: Visitor[],
   audit: AuditResult,
+  shedWhileSeatsRemained = 0,
   bucketMs = 1000,
 ): LegFigures {
   const outcomes: Record<string, number> = {}
@@ -202,6 +208,7 @@ export function legFigures(
     saleAnswers429or503: sum(leg.counts.reserve, (st) => st === 429 || st >= 500),
     requests: leg.requests.count,
     wasted,
+    shedWhileSeatsRemained,
     requestsPerSeat: audit.soldSeats > 0 ? round(leg.requests.count / audit.soldSeats, 1) : null,
     told: {
       waiters,
@@ -291,6 +298,7 @@ export function targets(withRoom: LegFigures | undefined): Target[] {
   })
   return [
     t('503/429 answers to admitted buyers', '0', withRoom.saleAnswers429or503, (v) => v === 0),
+    t('admitted buyers shed while seats remained', '0', withRoom.shedWhileSeatsRemained, (v) => v === 0),
     t('admitted buyers’ reservation p99', '≤ 100 ms', withRoom.reservation.p99Ms, (v) => v <= 100, ' ms'),
     t(
       'a waiter polling after the sell-out is told "sold out"',
@@ -349,6 +357,7 @@ export function table(legs: LegFigures[]): string {
     ['requests', (f) => fmt(f.requests)],
     ['requests wasted (429, 5xx, errors)', (f) => fmt(f.wasted)],
     ['requests per seat sold', (f) => fmt(f.requestsPerSeat)],
+    ['buyers shed (429/503) while seats remained, never served', (f) => fmt(f.shedWhileSeatsRemained)],
     ['waiters at the sell-out', (f) => fmt(f.told.waiters)],
     [
       'sell-out → waiter told: p50 / p99 / max',

@@ -48,6 +48,9 @@ export function arrivals(o: ArrivalOptions): Visitor[] {
   return times.map((arrivalMs, index) => ({ index, arrivalMs, quantity: 1 + Math.floor(random() * 4) }))
 }
 
+/** The status of a request the lane dropped unsent because the run ended. */
+export const NOT_SENT = -1
+
 export interface Reply {
   status: number
   text: string
@@ -67,6 +70,18 @@ export interface Reply {
  */
 export class Lane {
   private inFlight = 0
+  private closed = false
+
+  /**
+   * The run is over: requests still waiting in the lane's lines are not sent (they answer
+   * NOT_SENT at once), so the run does not go on draining a backlog nobody measures.
+   */
+  close(): void {
+    this.closed = true
+    for (const wake of this.urgent.splice(0)) wake()
+    for (const wake of this.waiting.splice(0)) wake()
+  }
+
   /** Two first-come-first-served lines; the urgent one is served first. */
   private readonly waiting: (() => void)[] = []
   private readonly urgent: (() => void)[] = []
@@ -95,6 +110,7 @@ export class Lane {
     // wait behind the others' polls.
     if (this.inFlight >= this.slots)
       await new Promise<void>((resolve) => (urgent ? this.urgent : this.waiting).push(resolve))
+    if (this.closed) return { status: NOT_SENT, text: 'lane closed', sentAt: asked, at: asked, queuedMs: 0 }
     this.inFlight++
     const sentAt = this.now()
     try {
