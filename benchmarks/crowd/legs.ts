@@ -404,7 +404,11 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     const rec = result.visitors[v.index]!
     await waitUntil(v.arrivalMs)
     const path = `/api/events/${o.eventId}/queue`
-    const pushed = o.sseEvery !== undefined && o.sseEvery > 0 && v.index % o.sseEvery === 0
+    // One visitor in sseEvery, spread over every lane (visitor i rides lane i mod lanes; picking
+    // i mod sseEvery would put them all on the lanes that divide sseEvery, queued behind each
+    // other for that lane's few stream connections).
+    const pushed =
+      o.sseEvery !== undefined && o.sseEvery > 0 && Math.floor(v.index / lanes.length) % o.sseEvery === 0
     let ticket: string | undefined
     let listened = false
     for (let tries = 0; !stopped; ) {
