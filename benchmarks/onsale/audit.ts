@@ -52,7 +52,7 @@ export async function audit(
   databaseUrl: string,
   schema: AuditSchema,
   eventId: number,
-  run: BuyersResult,
+  run: Pick<BuyersResult, 'attempts' | 'confirmations'>,
 ): Promise<AuditResult> {
   const conn = await mysql.createConnection(databaseUrl)
   let total: number

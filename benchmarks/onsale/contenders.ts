@@ -207,6 +207,13 @@ export async function startSeedDesign(
   }
 }
 
+/** How the reference API's tables hold an event and its confirmed reservations (audit.ts). */
+export const OURS_AUDIT: AuditSchema = {
+  eventSql: 'SELECT total_seats AS total, available_seats AS available FROM events WHERE id = ?',
+  reservationsSql:
+    "SELECT id, quantity, NULL AS idem_key FROM reservations WHERE event_id = ? AND status = 'CONFIRMED'",
+}
+
 /** Where the reference API's production entry point is, or why it cannot run. */
 export function oursEntryPoint(): { path?: string; problem?: string } {
   // ONSALE_API_ENTRY points at another build of the same server (e.g. of a given commit).
@@ -284,11 +291,7 @@ export async function startOurs(
     databaseUrl: backends.databaseUrl,
     // Ours never answers "busy": any refusal other than SOLD_OUT / INSUFFICIENT_SEATS is an error.
     isBusy: () => false,
-    audit: {
-      eventSql: 'SELECT total_seats AS total, available_seats AS available FROM events WHERE id = ?',
-      reservationsSql:
-        "SELECT id, quantity, NULL AS idem_key FROM reservations WHERE event_id = ? AND status = 'CONFIRMED'",
-    },
+    audit: OURS_AUDIT,
     // The cache loader's getEvent (production/repositories.ts): a plain SELECT of the event row
     // by id. The group commit reads the same row FOR UPDATE: that is not a read of the read path.
     // (A cache miss taken by the reservation route would count here too: conservative.)

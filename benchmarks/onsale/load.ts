@@ -56,7 +56,7 @@ function errorCode(text: string): string | undefined {
   }
 }
 
-/** Sends one JSON request outside of any measurement (set-up: create the hot event). */
+/** Sends one JSON request outside of any measurement (set-up: create the hot event), with optional headers (e.g. an admin's JWT). */
 export async function requestJson(
   origin: string,
   method: 'GET' | 'POST',

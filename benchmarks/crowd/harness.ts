@@ -1,0 +1,107 @@
+/**
+ * The production shape on one machine, for the flash crowd: a dedicated mariadbd and
+ * redis-server, `instances` API processes (the production entry point, dist/server.js) behind
+ * HAProxy playing the ALB (testkit startFleet), with the production defaults: JWT auth on
+ * (HS256, the harness mints one token per visitor), default rate limits, TRUST_PROXY=1 (one
+ * proxy hop, as the reference stack's user data sets it for the ALB).
+ */
+import { randomBytes } from 'node:crypto'
+import {
+  type Fleet,
+  type MariaDbServer,
+  mintJwt,
+  type RedisServer,
+  spawnServer,
+  startFleet,
+  startMariaDb,
+  startRedis,
+  uniquePrefix,
+} from '@ticketing/testkit'
+import { oursEntryPoint } from '../onsale/contenders.js'
+import { requestJson } from '../onsale/load.js'
+
+export interface CrowdStack {
+  /** The load balancer: what visitors call. */
+  url: string
+  databaseUrl: string
+  jwtSecret: string
+  fleet: Fleet
+  /** Creates an event (as an admin), with a queue when `queue` is given; returns its id. */
+  createEvent(name: string, seats: number, queue?: Record<string, unknown>): Promise<number>
+  stop(): Promise<void>
+}
+
+export interface StackOptions {
+  instances: number
+  /** Extra environment for the API (e.g. the waiting room's secret when the API needs one). */
+  env?: Record<string, string>
+  log?: (line: string) => void
+}
+
+export async function startCrowdStack(o: StackOptions): Promise<CrowdStack> {
+  const entry = oursEntryPoint()
+  if (!entry.path) throw new Error(entry.problem)
+  const serverEntry = entry.path
+  let mariadb: MariaDbServer | undefined
+  let redis: RedisServer | undefined
+  let fleet: Fleet | undefined
+  const stop = async () => {
+    await fleet?.stop()
+    await Promise.allSettled([redis?.stop(), mariadb?.stop()])
+  }
+  try {
+    // innodb_flush_log_at_trx_commit=2 as on-sale's loopback model: this machine's disk is not
+    // Aurora's storage, and the crowd is about the front door, not the commit.
+    mariadb = await startMariaDb({ args: ['--innodb-flush-log-at-trx-commit=2', '--max-connections=500'] })
+    redis = await startRedis()
+    const jwtSecret = `crowd-test-secret-${randomBytes(16).toString('hex')}`
+    const apiEnv: Record<string, string> = {
+      DATABASE_URL: mariadb.url,
+      REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+      REDIS_KEY_PREFIX: uniquePrefix('crowd'),
+      // Production defaults: AUTH_MODE=jwt (the default in production mode), rate limits on
+      // (RATE_LIMIT_* unset), one trusted proxy hop.
+      JWT_SECRET: jwtSecret,
+      TRUST_PROXY: '1',
+      NODE_ENV: 'production',
+      // warn, not info: 100,000 visitors' access logs would cost the API more CPU than the sale.
+      LOG_LEVEL: 'warn',
+      ...o.env,
+    }
+    const f = await startFleet({
+      instances: o.instances,
+      spawn: (_i, env) =>
+        spawnServer(process.execPath, [serverEntry], { env: { ...process.env, ...apiEnv, ...env } }),
+    })
+    fleet = f
+    const admin = { authorization: `Bearer ${mintJwt('crowd-admin', { secret: jwtSecret, admin: true })}` }
+    return {
+      url: f.url,
+      databaseUrl: mariadb.url,
+      jwtSecret,
+      fleet: f,
+      async createEvent(name, seats, queue) {
+        const r = await requestJson(
+          f.url,
+          'POST',
+          '/api/events',
+          {
+            eventName: name,
+            totalSeats: seats,
+            eventDate: '2027-12-31T19:00:00',
+            ...(queue ? { queue } : {}),
+          },
+          admin,
+        )
+        const data = (r.json as { data?: { eventId?: number } }).data
+        if (r.status !== 201 || typeof data?.eventId !== 'number')
+          throw new Error(`POST /api/events answered ${r.status}: ${JSON.stringify(r.json)}`)
+        return data.eventId
+      },
+      stop,
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
+}
