@@ -90,7 +90,7 @@ describe('scenario 12: one instance cut off from Redis', () => {
       totalSeats: scale(6000, 40_000),
       concurrency: scale(16, 40),
       // The load ends soon after the heal, so the drain that follows measures what was left held.
-      durationMs: FAULT_AT_MS + 2 * PHASE_MS + 1000,
+      durationMs: FAULT_AT_MS + 2 * PHASE_MS + 2000,
       faultAtMs: FAULT_AT_MS,
       extraPurchases: () => probes,
       fault: async (event) => {
