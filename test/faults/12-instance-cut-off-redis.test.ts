@@ -127,7 +127,8 @@ describe('scenario 12: one instance cut off from Redis', () => {
     for (const p of outcome.load.purchases)
       for (const a of p.attempts) {
         const k = String(Math.floor((a.sentAt - t.blackHole) / 1000))
-        ;(timeline[k] ??= []).push(`${a.status}`)
+        timeline[k] ??= []
+        timeline[k].push(`${a.status}`)
       }
     const hist = Object.entries(timeline)
       .sort((a, b) => Number(a[0]) - Number(b[0]))
