@@ -116,9 +116,12 @@ describe('scenario 12: one instance cut off from Redis', () => {
       'probe-after',
       1,
     )
-    // From the heal until every seat MySQL had was sold again (the drain ended with SOLD_OUT).
+    // From the heal until the last time the drain was refused a seat MySQL still had (a seat
+    // still held); 0 when it never was. The drain itself must have ended with SOLD_OUT.
     const returnedAfterHealMs =
-      outcome.drain.returnedAfterMs === null ? null : outcome.drain.endedAt - t.healed
+      outcome.drain.returnedAfterMs === null
+        ? null
+        : Math.max(0, (outcome.drain.lastStallAt ?? t.healed) - t.healed)
     const inWindow = outcome.load.purchases
       .flatMap((p) => p.attempts)
       .filter((a) => a.sentAt >= t.blackHole + 1000 && a.sentAt < t.healed)
@@ -151,7 +154,7 @@ describe('scenario 12: one instance cut off from Redis', () => {
           `then its connections reset and refused for ${PHASE_MS / 1000} s`,
           'then healed',
         ],
-        `api-1 probed directly ${probes.length} times meanwhile: all 503 + Retry-After; load balancer saw ${lbSaw.join(', ')}; ${soldMeanwhile} sales by the others meanwhile; every seat back on sale ${returnedAfterHealMs === null ? 'never' : `${round2(returnedAfterHealMs / 1000)} s`} after the heal (bound ${CUT_OFF_BOUND_MS / 1000} s)`,
+        `api-1 probed directly ${probes.length} times meanwhile: all 503 + Retry-After; load balancer saw ${lbSaw.join(', ')}; ${soldMeanwhile} sales by the others meanwhile; held seats back on sale ${returnedAfterHealMs === null ? 'never' : `${round2(returnedAfterHealMs / 1000)} s`} after the heal (bound ${CUT_OFF_BOUND_MS / 1000} s)`,
       ),
     )
     if (outcome.check.violations.length > 0 || outcome.contract.length > 0) {
