@@ -3,7 +3,7 @@
 import { createTestDatabase, type TestDatabase } from '@ticketing/testkit'
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { transaction } from '../src/infra/transaction.js'
+import { LOCK_WAIT_TIMEOUT_S, transaction } from '../src/infra/transaction.js'
 
 let db: TestDatabase
 let pool: mysql.Pool
@@ -16,16 +16,19 @@ afterAll(async () => {
   await db?.drop()
 })
 
-it('runs READ COMMITTED and sets the level once per connection', async () => {
+it('runs READ COMMITTED, with a short lock wait, set once per connection', async () => {
   const levels: string[] = []
   for (let i = 0; i < 3; i++) {
     await transaction(pool, async (conn) => {
-      const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT @@SESSION.tx_isolation AS level')
-      levels.push(rows[0]!.level)
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        'SELECT @@SESSION.tx_isolation AS level, @@SESSION.innodb_lock_wait_timeout AS wait',
+      )
+      levels.push(`${rows[0]!.level} ${rows[0]!.wait}`)
     })
   }
-  expect(levels).toEqual(['READ-COMMITTED', 'READ-COMMITTED', 'READ-COMMITTED'])
-  // The pool has one connection, so it served all three: the server saw one SET from it.
+  expect(levels).toEqual(Array(3).fill(`READ-COMMITTED ${LOCK_WAIT_TIMEOUT_S}`))
+  // The pool has one connection, so it served all three: the server saw its two SETs (the
+  // isolation level, the lock wait) once, not before every transaction.
   const [status] = await pool.query<mysql.RowDataPacket[]>("SHOW SESSION STATUS LIKE 'Com_set_option'")
-  expect(Number(status[0]!.Value)).toBe(1)
+  expect(Number(status[0]!.Value)).toBe(2)
 })

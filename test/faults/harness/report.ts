@@ -83,5 +83,12 @@ export async function tableFromFile(): Promise<string> {
   const ids = [...new Set([...Object.keys(file.full), ...Object.keys(file.quick)])].sort(
     (a, b) => Number.parseInt(a, 10) - Number.parseInt(b, 10),
   )
-  return formatTable(ids.map((id) => file.full[id] ?? file.quick[id]!))
+  const rows = ids.map((id) => {
+    const full = file.full[id]
+    if (full) return full
+    const quick = file.quick[id]!
+    return { ...quick, title: `${quick.title} (quick run)` }
+  })
+  const dates = rows.map((r) => r.date).sort()
+  return `${formatTable(rows)}\n\nFrom ${resultsFile.slice(root.length + 1)}: runs between ${dates[0]} and ${dates.at(-1)}, Node ${file.node}.`
 }

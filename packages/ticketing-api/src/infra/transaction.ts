@@ -59,11 +59,22 @@ export async function withConnection<T>(pool: Pool, work: (conn: PoolConnection)
  */
 const readCommitted = new WeakSet<object>()
 
+/**
+ * How long a statement waits for a row lock (the event row) before it fails and the work runs
+ * again (`isRetryable`). MySQL's default, 50 s, is ten request deadlines: a batch stuck behind
+ * a lock holder that stalls keeps waiting long after its buyers got 503. Found by the fault
+ * suite's writer failover: turning the old writer read-only waits for the write statements in
+ * flight, one of which waited for the event row, whose holder's next statement waited for the
+ * read-only switch — every write stood still until the 50 s timeout broke the circle.
+ */
+export const LOCK_WAIT_TIMEOUT_S = 2
+
 export async function useReadCommitted(conn: PoolConnection): Promise<void> {
   // mysql2's promise wrapper is new on every getConnection(); `.connection` is the socket's own.
   const physical = (conn as unknown as { connection: object }).connection
   if (readCommitted.has(physical)) return
   await conn.query('SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED')
+  await conn.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_TIMEOUT_S}`)
   readCommitted.add(physical)
 }
 
