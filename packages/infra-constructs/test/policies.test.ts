@@ -91,7 +91,7 @@ const breaks: [string, keyof typeof POLICY_RULES, (b: Built) => void, Partial<Ti
     ({ ticketing }) => {
       new SecretsmanagerSecretVersion(ticketing, 'plain-json', {
         secretId: ticketing.database.appSecret.id,
-        secretString: Fn.jsonencode({ username: 'ticketing_app', password: 'hunter2hunter2' }),
+        secretString: Fn.jsonencode({ username: 'ticketing_app', password: 'YourSecurePassword123' }),
       })
     },
   ],

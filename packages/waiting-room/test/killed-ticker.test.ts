@@ -23,14 +23,17 @@ describe.each(redisTopologies(['single', 'cluster']))('killed controller on $nam
       // A pre-queue, then the start: the token bucket fills from the start, so admission is
       // spread over ~5 s of ticks instead of one burst for the time the joins took.
       const bounds = { maxActiveBuyers: 1_000_000, admitPerMinute: 36_000 } // 600/s
-      await room.openEvent('e1', { startsAt: Date.now() + 600_000, ...bounds })
+      // opensAt given both times: defaulted, the second call's opensAt could land a millisecond
+      // after its startsAt.
+      const opensAt = Date.now()
+      await room.openEvent('e1', { opensAt, startsAt: opensAt + 600_000, ...bounds })
       const joins = []
       for (let i = 0; i < WAITERS; i += 500) {
         joins.push(
           ...(await Promise.all(Array.from({ length: 500 }, (_, k) => room.join('e1', `v${i + k}`)))),
         )
       }
-      await room.openEvent('e1', { startsAt: Date.now(), ...bounds })
+      await room.openEvent('e1', { opensAt, startsAt: Date.now(), ...bounds })
       let childAdmitted = 0
       let survivorTicks = 0
       let stop = false
