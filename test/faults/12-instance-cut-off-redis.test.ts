@@ -20,8 +20,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOLD_TTL_MS } from './harness/api.js'
 import { type Purchase, purchase } from './harness/buyers.js'
 import { recordResult } from './harness/report.js'
-import { expectServiceContract, RECONCILE_INTERVAL_MS, round2, runSale, saleResult } from './harness/sale.js'
-import { FULL, scale, sleep } from './harness/scale.js'
+import { expectNothingLost, RECONCILE_INTERVAL_MS, round2, runSale, saleResult } from './harness/sale.js'
+import { scale, sleep } from './harness/scale.js'
 import { type SharedService, startService } from './harness/service.js'
 
 /** Black hole, then cut: each this long. */
@@ -56,12 +56,7 @@ afterAll(async () => {
   await proxy?.close()
 })
 
-// Full length only for now: after the hot-path change (rate limits counted locally, verified
-// tokens cached) merged beside this scenario, its quick run in CI saw the cut-off instance answer
-// 5 reservations 400 E_VALIDATION before its 503s (a false rejection; cause not yet found). It
-// passed 12 of 12 at full length before that merge. `npm run test:faults` still runs it and
-// still fails on it: issue #12 stays open until it is fixed.
-describe.skipIf(!FULL)('scenario 12: one instance cut off from Redis', () => {
+describe('scenario 12: one instance cut off from Redis', () => {
   it('that instance answers 503 + Retry-After and leaves rotation, the others sell; nothing it held leaks', async () => {
     const victim = svc.apis[0]!
     const probes: Purchase[] = []
@@ -69,6 +64,8 @@ describe.skipIf(!FULL)('scenario 12: one instance cut off from Redis', () => {
     const t = { blackHole: 0, cut: 0, healed: 0 }
     let eventId = 0
     // One attempt straight to the victim (no load balancer, no retry): what does it answer?
+    // The label goes into the probe's userId, so it must be a valid one (no spaces): a label
+    // "black hole" once made these probes 400 E_VALIDATION, rightly.
     const probe = async (label: string) => {
       const p = await purchase(
         { baseUrls: () => [victim.baseUrl], eventId, requestTimeoutMs: 5000, giveUpAfterMs: 1 },
@@ -102,7 +99,7 @@ describe.skipIf(!FULL)('scenario 12: one instance cut off from Redis', () => {
         eventId = event
         t.blackHole = Date.now()
         proxy.setDelay(30_000)
-        await probeWhile(PHASE_MS, 'black hole')
+        await probeWhile(PHASE_MS, 'black-hole')
         t.cut = Date.now()
         // Existing connections are reset (the delayed bytes are dropped with them) and new
         // ones are refused: nothing listens on this port.
@@ -162,16 +159,7 @@ describe.skipIf(!FULL)('scenario 12: one instance cut off from Redis', () => {
         `api-1 probed directly ${probes.length} times meanwhile: all 503 + Retry-After; load balancer saw ${lbSaw.join(', ')}; ${soldMeanwhile} sales by the others meanwhile; held seats back on sale ${returnedAfterHealMs === null ? 'never' : `${round2(returnedAfterHealMs / 1000)} s`} after the heal (bound ${CUT_OFF_BOUND_MS / 1000} s)`,
       ),
     )
-    if (outcome.check.violations.length > 0 || outcome.contract.length > 0) {
-      for (const api of svc.apis) console.log(api.name, api.output().slice(-4000))
-    }
-    expect(outcome.check.violations).toEqual([])
-    expect(outcome.check.lost).toBe(0)
-    expect(outcome.check.oversold).toBe(0)
-    expect(outcome.check.doubleSold).toBe(0)
-    expect(outcome.check.falseRejections).toBe(0)
-    expect(outcome.check.refused).toBe(0)
-    expectServiceContract(outcome)
+    expectNothingLost(outcome, svc.apis)
     // The cut-off instance answered every write 503 + Retry-After (the API's own envelope),
     // within its request deadline, and its health check took it out of rotation.
     expect(probes.length).toBeGreaterThan(2)

@@ -1,4 +1,5 @@
 import type { SimulatedClient } from '@ticketing/testkit'
+import { expect } from 'vitest'
 import { HOLD_TTL_MS } from './api.js'
 import { buyerClients, firstAckAfter, type LoadResult, type Purchase, purchase, runBuyers } from './buyers.js'
 import { type CheckReport, checkInvariants, readState } from './checker.js'
@@ -304,4 +305,26 @@ export function expectServiceContract(outcome: SaleOutcome, knownBug?: string): 
     return
   }
   throw new Error(`503 contract broken${knownBug ? ` (${knownBug})` : ''}:\n${outcome.contract.join('\n')}`)
+}
+
+/**
+ * The invariants of a sale that must hold through any fault: nothing acknowledged is lost, no
+ * seat is sold twice or beyond the event, no buyer is turned away while seats remain or refused
+ * a well-formed request, and every 5xx keeps the 503 contract. On a breach it prints the tail of
+ * each instance's log first, which is what the breach needs to be read.
+ */
+export function expectNothingLost(
+  outcome: SaleOutcome,
+  apis: ReadonlyArray<{ name: string; output(): string }>,
+): void {
+  if (outcome.check.violations.length > 0 || outcome.contract.length > 0) {
+    for (const api of apis) console.log(api.name, api.output().slice(-4000))
+  }
+  expect(outcome.check.violations).toEqual([])
+  expect(outcome.check.lost).toBe(0)
+  expect(outcome.check.oversold).toBe(0)
+  expect(outcome.check.doubleSold).toBe(0)
+  expect(outcome.check.falseRejections).toBe(0)
+  expect(outcome.check.refused).toBe(0)
+  expectServiceContract(outcome)
 }
