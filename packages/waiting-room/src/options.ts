@@ -84,8 +84,18 @@ export interface WaitingRoomOptions extends AdmissionOptions {
   stateCacheMs?: number
   /** How often `start()` ticks every event's admission controller. @default 500 */
   tickIntervalMs?: number
-  /** The poll interval suggested to waiters (`pollAfterMs` in every status). @default 5_000 */
+  /**
+   * The base poll interval suggested to waiters (`pollAfterMs` in every status): what a waiter
+   * near its turn, a paused queue's waiters and every other status get. @default 5_000
+   */
   pollIntervalMs?: number
+  /**
+   * The longest interval suggested: a waiter far back is told to poll after a quarter of its
+   * estimated wait, up to this; a pre-queue waiter, at the start plus a jitter of up to
+   * `pollIntervalMs`, up to this. Never more than half an event's `claimSeconds`.
+   * @default 30_000
+   */
+  maxPollIntervalMs?: number
   /** Lifetime of a queue ticket (the waiter's proof of place). @default 86_400 (one day) */
   queueTicketTtlSeconds?: number
   /** Health-signal thresholds (`reportHealth`). */
@@ -112,6 +122,7 @@ export interface ResolvedOptions {
   stateCacheMs: number
   tickIntervalMs: number
   pollIntervalMs: number
+  maxPollIntervalMs: number
   queueTicketTtlMs: number
   health: Required<HealthOptions>
 }
@@ -187,6 +198,7 @@ export function resolveOptions(options: WaitingRoomOptions): ResolvedOptions {
   if (h.pauseLatencyMs <= h.slowLatencyMs || h.pauseErrorRate <= h.slowErrorRate) {
     throw new InvalidOptionsError('health pause thresholds must be above the slow thresholds')
   }
+  const pollIntervalMs = check('pollIntervalMs', options.pollIntervalMs ?? 5_000, 100)
   return {
     store,
     secrets,
@@ -194,7 +206,12 @@ export function resolveOptions(options: WaitingRoomOptions): ResolvedOptions {
     remaining: options.remaining,
     stateCacheMs: check('stateCacheMs', options.stateCacheMs ?? 1_000, 0),
     tickIntervalMs: check('tickIntervalMs', options.tickIntervalMs ?? 500, 10),
-    pollIntervalMs: check('pollIntervalMs', options.pollIntervalMs ?? 5_000, 100),
+    pollIntervalMs,
+    maxPollIntervalMs: check(
+      'maxPollIntervalMs',
+      options.maxPollIntervalMs ?? Math.max(30_000, pollIntervalMs),
+      pollIntervalMs,
+    ),
     queueTicketTtlMs: check('queueTicketTtlSeconds', options.queueTicketTtlSeconds ?? 86_400, 1) * 1000,
     health: h,
   }

@@ -14,6 +14,7 @@ import {
   resolveOptions,
   type WaitingRoomOptions,
 } from './options.js'
+import { type PollPolicy, preQueuePollAfter, waitingPollAfter } from './poll.js'
 import { createShuffler, drawShuffleKeys, type Shuffler } from './shuffle.js'
 import type { EventState, TickResult } from './store.js'
 import { type AdmissionClaims, type QueueClaims, TokenSigner } from './tokens.js'
@@ -161,6 +162,7 @@ interface Cached {
 class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements WaitingRoom {
   readonly #o: ResolvedOptions
   readonly #signer: TokenSigner
+  readonly #poll: PollPolicy
   readonly #cache = new Map<string, Cached>()
   readonly #loading = new Map<string, Promise<EventState | null>>()
   #timer: NodeJS.Timeout | undefined
@@ -171,6 +173,11 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     super()
     this.#o = resolveOptions(options)
     this.#signer = new TokenSigner(this.#o.secrets)
+    this.#poll = {
+      baseMs: this.#o.pollIntervalMs,
+      maxIntervalMs: this.#o.maxPollIntervalMs,
+      random: Math.random,
+    }
   }
 
   #open(): void {
@@ -218,11 +225,21 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
   }
 
   async #status(q: QueueClaims, state: EventState | null): Promise<WaiterStatus> {
-    const base = { eventId: q.eventId, visitorId: q.visitorId, pollAfterMs: this.#o.pollIntervalMs }
     if (!state) throw new EventNotFoundError(q.eventId)
+    const base = {
+      eventId: q.eventId,
+      visitorId: q.visitorId,
+      pollAfterMs: waitingPollAfter(this.#poll, null, state.claimMs),
+    }
     if (state.startedAt === null) {
       if (state.soldOut) return { ...base, status: 'sold_out' }
-      return { ...base, status: 'pre_queue', startsAt: state.startsAt, queueLength: state.joined }
+      return {
+        ...base,
+        pollAfterMs: preQueuePollAfter(this.#poll, state.startsAt - Date.now(), state.claimMs),
+        status: 'pre_queue',
+        startsAt: state.startsAt,
+        queueLength: state.joined,
+      }
     }
     let shuffler = shufflers.get(state)
     if (!shuffler) {
@@ -236,12 +253,18 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
       const perMinute = this.#observedRate(q.eventId) || state.admitPerMinute * state.healthFactor
       const inventoryHeld =
         state.remaining !== null && Math.floor(state.remaining / state.unitsPerBuyer) <= state.active
+      const estimatedWaitSeconds =
+        state.healthFactor > 0 && perMinute > 0 ? Math.ceil((position * 60) / perMinute) : null
       return {
         ...base,
+        pollAfterMs: waitingPollAfter(
+          this.#poll,
+          estimatedWaitSeconds === null ? null : estimatedWaitSeconds * 1000,
+          state.claimMs,
+        ),
         status: 'waiting',
         position,
-        estimatedWaitSeconds:
-          state.healthFactor > 0 && perMinute > 0 ? Math.ceil((position * 60) / perMinute) : null,
+        estimatedWaitSeconds,
         paused: state.healthFactor === 0,
         inventoryHeld,
       }

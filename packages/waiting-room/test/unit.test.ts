@@ -6,6 +6,7 @@ import {
   createWaitingRoom,
   InvalidOptionsError,
 } from '../src/index.js'
+import { preQueuePollAfter, waitingPollAfter } from '../src/poll.js'
 import { drawShuffleKeys, L_SHUFFLE } from '../src/shuffle.js'
 
 describe('shuffle', () => {
@@ -71,5 +72,43 @@ describe('options', () => {
     await expect(room.join('e', '')).rejects.toMatchObject({ code: 'E_INVALID_ARGUMENT' })
     await room.close()
     await expect(room.join('e', 'v')).rejects.toMatchObject({ code: 'E_CLOSED' })
+  })
+})
+
+describe('poll interval', () => {
+  const p = { baseMs: 5000, maxIntervalMs: 30_000, random: () => 0.5 }
+
+  it('grows with the estimated wait, between the base and the cap, under half the claim window', () => {
+    expect(waitingPollAfter(p, 2_000, 60_000)).toBe(5000) // near the turn: the base
+    expect(waitingPollAfter(p, 60_000, 60_000)).toBe(15_000) // a quarter of the wait
+    expect(waitingPollAfter(p, 3_600_000, 60_000)).toBe(30_000) // far back: the cap
+    expect(waitingPollAfter(p, 3_600_000, 20_000)).toBe(10_000) // never half the claim window
+    expect(waitingPollAfter(p, null, 60_000)).toBe(5000) // paused: no estimate
+  })
+
+  it('sends the pre-queue back at the start, spread over one base interval', () => {
+    expect(preQueuePollAfter(p, 10_000, 60_000)).toBe(12_500)
+    expect(preQueuePollAfter({ ...p, random: () => 0 }, 10_000, 60_000)).toBe(10_000)
+    expect(preQueuePollAfter(p, 3_600_000, 60_000)).toBe(30_000) // an hour early: the cap
+    expect(preQueuePollAfter({ ...p, random: () => 0 }, -50, 60_000)).toBe(1000) // never at once
+  })
+
+  it('is what the room suggests: waiters far back poll less often than those near their turn', async () => {
+    const room = createWaitingRoom({ store: createMemoryQueueStore(), secret: 's'.repeat(32) })
+    const startsAt = Date.now() + 20_000
+    await room.openEvent('e', { admitPerMinute: 60, maxActiveBuyers: 1, startsAt, opensAt: Date.now() })
+    const early = await room.join('e', 'early')
+    expect(early.status).toBe('pre_queue')
+    expect(early.pollAfterMs).toBeGreaterThanOrEqual(19_000)
+    expect(early.pollAfterMs).toBeLessThanOrEqual(26_000)
+    await room.openEvent('f', { admitPerMinute: 60, maxActiveBuyers: 1 })
+    const joins = []
+    for (let i = 0; i < 200; i++) joins.push(await room.join('f', `v${i}`))
+    const near = joins[2]!
+    const far = joins[199]!
+    expect(near).toMatchObject({ status: 'waiting', pollAfterMs: 5000 })
+    // 200th at one admission a second: a 200 s wait, so the 30 s cap.
+    expect(far).toMatchObject({ status: 'waiting', pollAfterMs: 30_000 })
+    await room.close()
   })
 })

@@ -1,0 +1,37 @@
+/**
+ * When a waiter should poll next (`pollAfterMs`). A waiting room's cost grows with its polls,
+ * not with its waiters, so the suggested interval grows with what the waiter has to wait for:
+ *
+ * - **Before the start** nothing can change for a pre-queue waiter but the start itself (and a
+ *   sell-out, which nobody can buy into anyway): poll again at the start, plus a jitter of up
+ *   to one base interval, so the whole pre-queue does not come back in the same instant.
+ * - **Waiting**, a quarter of the estimated wait: a waiter far back polls every
+ *   `maxIntervalMs`, and the interval shrinks towards `baseMs` as the turn comes near, so the
+ *   last polls before a turn are `baseMs` apart whatever the place was.
+ * - Otherwise (paused, no estimate, any other status): `baseMs`.
+ *
+ * Never more than half of the event's claim window: an admitted visitor must poll within it to
+ * collect the turn, or it lapses.
+ */
+export interface PollPolicy {
+  baseMs: number
+  maxIntervalMs: number
+  /** [0, 1), for the pre-queue's jitter. */
+  random: () => number
+}
+
+export function preQueuePollAfter(p: PollPolicy, untilStartMs: number, claimMs: number): number {
+  const jittered = Math.max(0, untilStartMs) + p.random() * p.baseMs
+  // At least a second (or the base, if shorter): a state cached from just before the start
+  // must not send the pre-queue straight back.
+  return clamp(jittered, Math.min(p.baseMs, 1000), cap(p, claimMs))
+}
+
+export function waitingPollAfter(p: PollPolicy, estimatedWaitMs: number | null, claimMs: number): number {
+  if (estimatedWaitMs === null) return Math.min(p.baseMs, cap(p, claimMs))
+  return clamp(estimatedWaitMs / 4, p.baseMs, cap(p, claimMs))
+}
+
+const cap = (p: PollPolicy, claimMs: number) => Math.max(1, Math.min(p.maxIntervalMs, claimMs / 2))
+
+const clamp = (v: number, min: number, max: number) => Math.round(Math.min(max, Math.max(min, v)))
