@@ -85,13 +85,14 @@ export interface WaitingRoomOptions extends AdmissionOptions {
   /** How often `start()` ticks every event's admission controller. @default 500 */
   tickIntervalMs?: number
   /**
-   * The base poll interval suggested to waiters (`pollAfterMs` in every status): what a waiter
-   * near its turn, a paused queue's waiters and every other status get. @default 5_000
+   * The base poll interval suggested to waiters (`pollAfterMs` in every status): what a paused
+   * queue's waiters and every other status get; a waiter near its turn is told a second (or
+   * this, if shorter). @default 5_000
    */
   pollIntervalMs?: number
   /**
-   * The longest interval suggested: a waiter far back is told to poll after a quarter of its
-   * estimated wait, up to this; a pre-queue waiter, at the start plus a jitter of up to
+   * The longest interval suggested: a waiter is told to poll after a quarter of its estimated
+   * wait, up to this; a pre-queue waiter, at the start plus a jitter of up to
    * `pollIntervalMs`, up to this. Never more than half an event's `claimSeconds`.
    * @default 30_000
    */

@@ -6,8 +6,10 @@
  *   sell-out, which nobody can buy into anyway): poll again at the start, plus a jitter of up
  *   to one base interval, so the whole pre-queue does not come back in the same instant.
  * - **Waiting**, a quarter of the estimated wait: a waiter far back polls every
- *   `maxIntervalMs`, and the interval shrinks towards `baseMs` as the turn comes near, so the
- *   last polls before a turn are `baseMs` apart whatever the place was.
+ *   `maxIntervalMs`, and the interval shrinks as the turn comes near, down to a second (or the
+ *   base, if shorter), so a turn is collected about a second after it is granted. An
+ *   uncollected turn holds one of the event's `maxActiveBuyers` slots: with 5 s polls it was
+ *   idle 2.5 s on average, which capped the sale's pace at slots ÷ 2.5 s.
  * - Otherwise (paused, no estimate, any other status): `baseMs`.
  *
  * Never more than half of the event's claim window: an admitted visitor must poll within it to
@@ -29,7 +31,7 @@ export function preQueuePollAfter(p: PollPolicy, untilStartMs: number, claimMs: 
 
 export function waitingPollAfter(p: PollPolicy, estimatedWaitMs: number | null, claimMs: number): number {
   if (estimatedWaitMs === null) return Math.min(p.baseMs, cap(p, claimMs))
-  return clamp(estimatedWaitMs / 4, p.baseMs, cap(p, claimMs))
+  return clamp(estimatedWaitMs / 4, Math.min(p.baseMs, 1000), cap(p, claimMs))
 }
 
 const cap = (p: PollPolicy, claimMs: number) => Math.max(1, Math.min(p.maxIntervalMs, claimMs / 2))

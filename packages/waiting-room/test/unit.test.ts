@@ -79,7 +79,8 @@ describe('poll interval', () => {
   const p = { baseMs: 5000, maxIntervalMs: 30_000, random: () => 0.5 }
 
   it('grows with the estimated wait, between the base and the cap, under half the claim window', () => {
-    expect(waitingPollAfter(p, 2_000, 60_000)).toBe(5000) // near the turn: the base
+    expect(waitingPollAfter(p, 2_000, 60_000)).toBe(1000) // near the turn: a second
+    expect(waitingPollAfter(p, 12_000, 60_000)).toBe(3000)
     expect(waitingPollAfter(p, 60_000, 60_000)).toBe(15_000) // a quarter of the wait
     expect(waitingPollAfter(p, 3_600_000, 60_000)).toBe(30_000) // far back: the cap
     expect(waitingPollAfter(p, 3_600_000, 20_000)).toBe(10_000) // never half the claim window
@@ -106,7 +107,7 @@ describe('poll interval', () => {
     for (let i = 0; i < 200; i++) joins.push(await room.join('f', `v${i}`))
     const near = joins[2]!
     const far = joins[199]!
-    expect(near).toMatchObject({ status: 'waiting', pollAfterMs: 5000 })
+    expect(near).toMatchObject({ status: 'waiting', pollAfterMs: 1000 })
     // 200th at one admission a second: a 200 s wait, so the 30 s cap.
     expect(far).toMatchObject({ status: 'waiting', pollAfterMs: 30_000 })
     await room.close()
