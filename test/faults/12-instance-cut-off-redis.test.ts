@@ -20,7 +20,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOLD_TTL_MS } from './harness/api.js'
 import { type Purchase, purchase } from './harness/buyers.js'
 import { recordResult } from './harness/report.js'
-import { expectNothingLost, RECONCILE_INTERVAL_MS, round2, runSale, saleResult } from './harness/sale.js'
+import {
+  expectNothingLost,
+  RECONCILE_INTERVAL_MS,
+  round2,
+  runSale,
+  saleResult,
+  seatsFor,
+} from './harness/sale.js'
 import { scale, sleep } from './harness/scale.js'
 import { type SharedService, startService } from './harness/service.js'
 
@@ -60,6 +67,9 @@ describe('scenario 12: one instance cut off from Redis', () => {
   it('that instance answers 503 + Retry-After and leaves rotation, the others sell; nothing it held leaks', async () => {
     const victim = svc.apis[0]!
     const probes: Purchase[] = []
+    // Each probe is its own buyer (the checker maps MySQL rows to keys by userId), numbered when
+    // sent: probes overlap, so `probes.length` (counted when each ends) once gave five the same id.
+    let probesSent = 0
     const lbSaw: string[] = []
     const t = { blackHole: 0, cut: 0, healed: 0 }
     let eventId = 0
@@ -69,7 +79,7 @@ describe('scenario 12: one instance cut off from Redis', () => {
     const probe = async (label: string) => {
       const p = await purchase(
         { baseUrls: () => [victim.baseUrl], eventId, requestTimeoutMs: 5000, giveUpAfterMs: 1 },
-        `probe-${label}-${probes.length}`,
+        `probe-${label}-${probesSent++}`,
         1,
       )
       probes.push(p)
@@ -86,13 +96,14 @@ describe('scenario 12: one instance cut off from Redis', () => {
       lbSaw.push(`${label}: ${(await svc.lb.status())[0]?.status}`)
       await Promise.all(sent)
     }
+    const loadMs = FAULT_AT_MS + 2 * PHASE_MS + 2000
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => [svc.baseUrl],
-      totalSeats: scale(6000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(16, 40),
       // The load ends soon after the heal, so the drain that follows measures what was left held.
-      durationMs: FAULT_AT_MS + 2 * PHASE_MS + 2000,
+      durationMs: loadMs,
       faultAtMs: FAULT_AT_MS,
       extraPurchases: () => probes,
       fault: async (event) => {
