@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOLD_TTL_MS } from './harness/api.js'
 import { recordResult } from './harness/report.js'
-import { expectServiceContract, runSale, saleResult } from './harness/sale.js'
+import { expectServiceContract, runSale, saleResult, seatsFor } from './harness/sale.js'
 import { scale } from './harness/scale.js'
 import { type SharedService, startOnSharedServices } from './harness/service.js'
 
@@ -25,12 +25,13 @@ describe('scenario 1: instance crash', () => {
   it('kill -9 of one of three API processes mid-sale loses nothing and oversells nothing', async () => {
     const [victim, ...survivors] = svc.apis as [(typeof svc.apis)[0], ...typeof svc.apis]
     let killedAt = 0
+    const loadMs = scale(5000, 30_000)
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => [svc.baseUrl],
-      totalSeats: scale(5000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(24, 48),
-      durationMs: scale(5000, 30_000),
+      durationMs: loadMs,
       faultAtMs: scale(2000, 10_000),
       fault: async () => {
         const at = Date.now()

@@ -10,7 +10,7 @@ import { type ReplicatedMariaDb, startReplicatedMariaDb, uniquePrefix } from '@t
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordResult } from './harness/report.js'
-import { expectNothingLost, round2, runSale, saleResult } from './harness/sale.js'
+import { expectNothingLost, round2, runSale, saleResult, seatsFor } from './harness/sale.js'
 import { scale } from './harness/scale.js'
 import { type SharedService, startService } from './harness/service.js'
 
@@ -57,12 +57,13 @@ describe('scenario 10: writer failover (Aurora-style)', () => {
           `SELECT COUNT(*) AS n FROM information_schema.processlist WHERE user = '${cluster.app.user}'`,
         )
       )?.n ?? 0
+    const loadMs = scale(6000, 30_000)
     const outcome = await runSale({
       databaseUrl: cluster.url,
       baseUrls: () => [svc.baseUrl],
-      totalSeats: scale(5000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(16, 40),
-      durationMs: scale(6000, 30_000),
+      durationMs: loadMs,
       faultAtMs: scale(2000, 8000),
       fault: async () => {
         // The pools' connections to the writer: after the failover they answer writes with 1290.

@@ -17,7 +17,7 @@ import {
 import mysql from 'mysql2/promise'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordResult } from './harness/report.js'
-import { expectNothingLost, runSale, saleResult } from './harness/sale.js'
+import { expectNothingLost, runSale, saleResult, seatsFor } from './harness/sale.js'
 import { scale, sleep } from './harness/scale.js'
 import { type SharedService, startService } from './harness/service.js'
 
@@ -68,12 +68,13 @@ describe('scenario 11: database credential rotation', () => {
   it('the password rotates mid-sale and every session is cut: nothing lost or refused', async () => {
     let readsBefore = 0
     let killed = 0
+    const loadMs = scale(6000, 30_000)
     const outcome = await runSale({
       databaseUrl: db.url,
       baseUrls: () => [svc.baseUrl],
-      totalSeats: scale(5000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(16, 40),
-      durationMs: scale(6000, 30_000),
+      durationMs: loadMs,
       faultAtMs: scale(2000, 8000),
       fault: async () => {
         readsBefore = secretReads()

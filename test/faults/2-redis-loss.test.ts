@@ -6,7 +6,7 @@ import { type RedisServer, startRedis } from '@ticketing/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { firstAckAfter } from './harness/buyers.js'
 import { recordResult } from './harness/report.js'
-import { expectServiceContract, round2, runSale, saleResult } from './harness/sale.js'
+import { expectServiceContract, round2, runSale, saleResult, seatsFor } from './harness/sale.js'
 import { scale, sleep } from './harness/scale.js'
 import { type SharedService, startOnDedicated } from './harness/service.js'
 
@@ -26,12 +26,13 @@ afterAll(async () => {
 describe('scenario 2: Redis loss', () => {
   it('FLUSHALL, then a restart of an empty Redis, mid-sale: nothing lost, oversold or falsely refused', async () => {
     let flushedAt = 0
+    const loadMs = scale(6000, 30_000)
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => [svc.baseUrl],
-      totalSeats: scale(5000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(16, 40),
-      durationMs: scale(6000, 30_000),
+      durationMs: loadMs,
       faultAtMs: scale(1500, 8000),
       fault: async () => {
         const admin = redis.client({ maxRetriesPerRequest: 0 })

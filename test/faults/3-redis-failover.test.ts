@@ -7,7 +7,7 @@
 import { type DelayProxy, type RedisServer, startDelayProxy, startRedis, waitFor } from '@ticketing/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordResult } from './harness/report.js'
-import { expectServiceContract, runSale, saleResult } from './harness/sale.js'
+import { expectServiceContract, runSale, saleResult, seatsFor } from './harness/sale.js'
 import { FULL, scale, sleep } from './harness/scale.js'
 import { type SharedService, startOnDedicated } from './harness/service.js'
 
@@ -39,12 +39,13 @@ afterAll(async () => {
 // Full suite only (npm run test:faults): keeps the quick subset in `npm test` within ~3 minutes.
 describe.skipIf(!FULL)('scenario 3: Redis failover', () => {
   it('primary killed, replica promoted, endpoint moved, mid-sale: nothing lost or oversold', async () => {
+    const loadMs = scale(7000, 30_000)
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => [svc.baseUrl],
-      totalSeats: scale(5000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(16, 40),
-      durationMs: scale(7000, 30_000),
+      durationMs: loadMs,
       faultAtMs: scale(1500, 8000),
       fault: async () => {
         const faultAt = Date.now()

@@ -4,7 +4,7 @@
 import { type MariaDbServer, startMariaDb } from '@ticketing/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { recordResult } from './harness/report.js'
-import { expectServiceContract, round2, runSale, saleResult } from './harness/sale.js'
+import { expectServiceContract, round2, runSale, saleResult, seatsFor } from './harness/sale.js'
 import { scale } from './harness/scale.js'
 import { type SharedService, startOnDedicated } from './harness/service.js'
 
@@ -28,12 +28,13 @@ afterAll(async () => {
 describe('scenario 4: database restart', () => {
   it('kill -9 and restart of MariaDB mid-sale: 503 + Retry-After meanwhile, nothing lost', async () => {
     let outageMs = 0
+    const loadMs = scale(6000, 30_000)
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => [svc.baseUrl],
-      totalSeats: scale(5000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(16, 40),
-      durationMs: scale(6000, 30_000),
+      durationMs: loadMs,
       requestTimeoutMs: 3000,
       faultAtMs: scale(1500, 8000),
       fault: async () => {

@@ -8,7 +8,7 @@ import { type RedisServer, startRedisNodes } from '@ticketing/testkit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Purchase } from './harness/buyers.js'
 import { recordResult } from './harness/report.js'
-import { expectServiceContract, round2, runSale, saleResult } from './harness/sale.js'
+import { expectServiceContract, round2, runSale, saleResult, seatsFor } from './harness/sale.js'
 import { scale, sleep } from './harness/scale.js'
 import { type SharedService, startOnDedicated } from './harness/service.js'
 
@@ -57,13 +57,14 @@ describe('scenario 5: quorum mode (API over 3 independent Redis nodes)', () => {
     // In-flight requests of the previous phase settle within this (the API's 1 s commandTimeout).
     const settleMs = 1500
     const t = { kill3: 0, kill2: 0, restart2: 0, restart3: 0 }
+    const loadMs = scale(2000, 8000) + 4 * phaseMs
     const outcome = await runSale({
       databaseUrl: svc.db.url,
       baseUrls: () => [svc.baseUrl],
       // Enough that the sale outlasts every phase (quorum admission sells ~500 seats/s here).
-      totalSeats: scale(8000, 40_000),
+      totalSeats: seatsFor(loadMs),
       concurrency: scale(16, 40),
-      durationMs: scale(2000, 8000) + 4 * phaseMs,
+      durationMs: loadMs,
       faultAtMs: scale(2000, 8000),
       fault: async () => {
         t.kill3 = Date.now()

@@ -17,6 +17,16 @@ export const RECONCILE_INTERVAL_MS = 1000
  */
 export const SEATS_RETURN_BOUND_MS = HOLD_TTL_MS + RECONCILE_INTERVAL_MS + 5000
 
+/**
+ * Seats for a sale whose load lasts `loadMs`: more than the buyers can take in that time on a
+ * fast, quiet machine (about 2,000 seats a second were sold on the idle 2-core VM; 3,000 leaves
+ * headroom), so the event is still on sale through every phase a scenario checks (a recovery,
+ * a node back) and the drain, which buys 400 seats a round, sells the rest. Sized for a loaded
+ * machine instead, the event sold out before the fault ended on an idle one, and the checks of
+ * what came after it had nothing to see.
+ */
+export const seatsFor = (loadMs: number) => Math.ceil(loadMs / 1000) * 3000
+
 let runCounter = 0
 /** A userId range no other run in this process uses (each purchase gets its own userId). */
 export function nextUserBase(): number {
