@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -106,9 +106,15 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
   const datadir = join(dir, 'data')
   const socket = join(dir, 'mysqld.sock')
   const port = await freePort()
+  // A temporary directory of its own: several servers bootstrapping at once in the shared /tmp
+  // collided on their internal temporary tables ("#sql-temptable-…": install-db aborted with
+  // "Unknown table 'mysql.tmp_user_sys'", once in mariadbd's signal 11).
+  const tmp = join(dir, 'tmp')
+  await mkdir(tmp)
   await run(installDb, [
     '--no-defaults',
     `--datadir=${datadir}`,
+    `--tmpdir=${tmp}`,
     '--auth-root-authentication-method=normal',
     '--skip-test-db',
     '--user=root',
@@ -116,6 +122,7 @@ export async function startMariaDb(options: StartMariaDbOptions = {}): Promise<M
   const args = [
     '--no-defaults',
     `--datadir=${datadir}`,
+    `--tmpdir=${tmp}`,
     `--socket=${socket}`,
     `--port=${port}`,
     '--bind-address=127.0.0.1',
