@@ -4,7 +4,7 @@
  * queue place carries over), the leg (legs.ts), the audit against MySQL (onsale/audit.ts) and the
  * figures (report.ts).
  */
-import { performance } from 'node:perf_hooks'
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks'
 import { createClientPool, mintJwt } from '@ticketing/testkit'
 import { audit } from '../onsale/audit.js'
 import { OURS_AUDIT } from '../onsale/contenders.js'
@@ -128,6 +128,12 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
       })
       const prefix = `crowd-${leg}-${n}`
       const tokens = new Map<number, Record<string, string>>()
+      // What the load balancer saw of this leg's reservations, and how late this process (the
+      // load generator, on the same 2 cores) ran its own callbacks: the gap between the two
+      // latencies below.
+      stack.takeReservationLog()
+      const generatorLoop = monitorEventLoopDelay({ resolution: 10 })
+      generatorLoop.enable()
       try {
         const result = await runLeg({
           leg,
@@ -187,12 +193,17 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
           confirmations: result.confirmations,
         })
         const shed = withShed.falseRejections - checked.falseRejections
-        const figures = legFigures(result, crowd, checked, shed)
+        generatorLoop.disable()
+        const figures = legFigures(result, crowd, checked, shed, {
+          atLoadBalancer: stack.takeReservationLog(),
+          generatorLoopDelayP99Ms: generatorLoop.percentile(99) / 1e6,
+        })
         out.push(figures)
         o.log(
           `[${leg}] sold ${figures.soldSeats}/${figures.seats} in ${figures.sellOutSeconds ?? '–'} s, reservation p99 ${figures.reservation.p99Ms} ms, ${figures.answers429} × 429, ${figures.answers503} × 503, ${figures.requests} requests`,
         )
       } finally {
+        generatorLoop.disable()
         await Promise.all([pool.close(), ssePool.close()])
       }
     }

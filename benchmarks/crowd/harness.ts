@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import {
+  type AccessLogEntry,
   type Fleet,
   type MariaDbServer,
   mintJwt,
@@ -26,6 +27,12 @@ export interface CrowdStack {
   databaseUrl: string
   jwtSecret: string
   fleet: Fleet
+  /**
+   * The reservation POSTs the load balancer answered since the last call (its access log), with
+   * HAProxy's timers: the server's latency as an ALB's TargetResponseTime would show it, out of
+   * reach of the load generator's own lag on this shared machine.
+   */
+  takeReservationLog(): AccessLogEntry[]
   /** Creates an event (as an admin), with a queue when `queue` is given; returns its id. */
   createEvent(name: string, seats: number, queue?: Record<string, unknown>): Promise<number>
   stop(): Promise<void>
@@ -68,8 +75,16 @@ export async function startCrowdStack(o: StackOptions): Promise<CrowdStack> {
       LOG_LEVEL: 'warn',
       ...o.env,
     }
+    let reservationLog: AccessLogEntry[] = []
     const f = await startFleet({
       instances: o.instances,
+      loadBalancer: {
+        accessLog: {
+          methods: ['POST'],
+          paths: ['/api/reservations'],
+          onEntry: (entry) => reservationLog.push(entry),
+        },
+      },
       spawn: (_i, env) =>
         spawnServer(process.execPath, [serverEntry], { env: { ...process.env, ...apiEnv, ...env } }),
     })
@@ -80,6 +95,11 @@ export async function startCrowdStack(o: StackOptions): Promise<CrowdStack> {
       databaseUrl: mariadb.url,
       jwtSecret,
       fleet: f,
+      takeReservationLog() {
+        const taken = reservationLog
+        reservationLog = []
+        return taken
+      },
       async createEvent(name, seats, queue) {
         const r = await requestJson(
           f.url,

@@ -1,4 +1,5 @@
 /** The figures, targets, hard failures and chart lines of the flash-crowd benchmark. */
+import type { AccessLogEntry } from '@ticketing/testkit'
 import type { AuditResult } from '../onsale/audit.js'
 import type { ChartLine } from '../onsale/chart.js'
 import { percentile, round, type SeriesPoint, series, summarize } from '../onsale/stats.js'
@@ -22,6 +23,14 @@ export interface LegFigures {
   /** s from the sale's start to the last seat's acknowledgement; null if it did not sell out. */
   sellOutSeconds: number | null
   reservation: { requests: number; p50Ms: number; p99Ms: number; maxMs: number }
+  /**
+   * The same reservation POSTs as the load balancer timed them (HAProxy's Tr: request sent to an
+   * instance → its response headers; what an ALB reports as TargetResponseTime), so without the
+   * load generator's own lag; null when the run had no access log.
+   */
+  reservationAtLoadBalancer: { requests: number; p50Ms: number; p99Ms: number; maxMs: number } | null
+  /** p99 of the load generator's event-loop delay during the leg (it shares the cores it measures). */
+  generatorLoopDelayP99Ms: number | null
   /** Pressing "buy" to the final answer (lane wait and retries included). */
   attemptP99Ms: number
   /** Answers to reservation POSTs (the sale path) by status. */
@@ -102,6 +111,7 @@ export function legFigures(
   crowd: Visitor[],
   audit: AuditResult,
   shedWhileSeatsRemained = 0,
+  seen: { atLoadBalancer?: AccessLogEntry[]; generatorLoopDelayP99Ms?: number } = {},
   bucketMs = 1000,
 ): LegFigures {
   const outcomes: Record<string, number> = {}
@@ -112,6 +122,8 @@ export function legFigures(
   const wasted = all.reduce((s, c) => s + sum(c, (st) => st === 0 || st === 429 || st >= 500), 0)
   const soldOutAt = audit.soldOutAtMs
   const r = summarize(leg.reservations.latencies)
+  const answered = seen.atLoadBalancer?.filter((e) => e.backendMs >= 0)
+  const atLb = answered && answered.length > 0 ? summarize(answered.map((e) => e.backendMs)) : null
 
   // Waiters at the sell-out: arrived before it, not yet done with the sale by then.
   const lags: number[] = []
@@ -200,6 +212,14 @@ export function legFigures(
     outcomes,
     sellOutSeconds: soldOutAt === undefined ? null : round((soldOutAt - start) / 1000, 2),
     reservation: { requests: r.count, p50Ms: r.p50Ms, p99Ms: r.p99Ms, maxMs: r.maxMs },
+    reservationAtLoadBalancer: atLb && {
+      requests: atLb.count,
+      p50Ms: atLb.p50Ms,
+      p99Ms: atLb.p99Ms,
+      maxMs: atLb.maxMs,
+    },
+    generatorLoopDelayP99Ms:
+      seen.generatorLoopDelayP99Ms === undefined ? null : round(seen.generatorLoopDelayP99Ms),
     attemptP99Ms: round(percentile(leg.attemptLatency.latencies, 99)),
     reservationAnswers: leg.counts.reserve ?? {},
     answersByKind: leg.counts,
@@ -340,6 +360,17 @@ export function table(legs: LegFigures[]): string {
     [
       'reservation p50 / p99 (per request)',
       (f) => `${fmt(f.reservation.p50Ms)} / ${fmt(f.reservation.p99Ms)} ms`,
+    ],
+    [
+      'reservation p50 / p99 at the load balancer (ALB TargetResponseTime)',
+      (f) =>
+        f.reservationAtLoadBalancer
+          ? `${fmt(f.reservationAtLoadBalancer.p50Ms)} / ${fmt(f.reservationAtLoadBalancer.p99Ms)} ms`
+          : '–',
+    ],
+    [
+      'load generator: event-loop delay p99',
+      (f) => (f.generatorLoopDelayP99Ms === null ? '–' : `${fmt(f.generatorLoopDelayP99Ms)} ms`),
     ],
     [
       'reservation as the visitor sees it: p99 (lane wait, retries included)',

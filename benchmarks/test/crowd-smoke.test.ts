@@ -49,6 +49,13 @@ function expectInvariants(f: LegFigures) {
   expect(f.outcomes.failed ?? 0).toBe(0)
   expect(f.told.untold).toBe(0)
   expect(f.buyers).toBeGreaterThan(0)
+  // The load balancer's access log timed the same reservation POSTs (its last lines may still
+  // be in the pipe when the leg ends).
+  expect(f.reservationAtLoadBalancer?.requests).toBeLessThanOrEqual(f.reservation.requests)
+  expect(f.reservationAtLoadBalancer?.requests).toBeGreaterThanOrEqual(
+    Math.floor(f.reservation.requests * 0.9),
+  )
+  expect(f.generatorLoopDelayP99Ms).toBeGreaterThan(0)
 }
 
 describe.skipIf(ours.path === undefined)(

@@ -16,6 +16,8 @@ export {
 export { type ForkedScript, forkScript } from './fork.js'
 export { bearerFor, type MintJwtOptions, mintJwt, signJwt } from './jwt.js'
 export {
+  type AccessLogEntry,
+  type AccessLogOptions,
   type BackendAddress,
   type BackendStatus,
   type LoadBalancer,

@@ -43,6 +43,36 @@ export interface LoadBalancerOptions {
   maxConnections?: number
   /** Port to listen on (127.0.0.1). @default a free port */
   port?: number
+  /**
+   * Calls this with each request HAProxy logs, with its timers: what an ALB's access log and
+   * its `TargetResponseTime` metric record, measured where no load generator's own lag can
+   * reach. Off by default (a log line per request costs HAProxy and the reader CPU).
+   */
+  accessLog?: AccessLogOptions
+}
+
+/** Options of the load balancer's access log. */
+export interface AccessLogOptions {
+  /** Only requests with these methods are logged (the others are silenced in HAProxy). @default every method */
+  methods?: string[]
+  /** Only requests to these exact paths (no query string) are logged. @default every path */
+  paths?: string[]
+  onEntry: (entry: AccessLogEntry) => void
+}
+
+/** One request as the load balancer saw it (HAProxy's timers, in ms; -1 when it never got there). */
+export interface AccessLogEntry {
+  method: string
+  /** The path, without the query string. */
+  path: string
+  /** The status answered to the client (HAProxy's own 503 included). */
+  status: number
+  /** From the request sent to the backend to its full response headers: ALB's TargetResponseTime. */
+  backendMs: number
+  /** From the request's first byte to the answer's last (HAProxy's Ta). */
+  totalMs: number
+  /** The backend slot that answered (`s1`, `s2`, …), or `<NOSRV>`. */
+  server: string
 }
 
 /** A running HAProxy playing the ALB. */
@@ -109,6 +139,35 @@ function defaultMaxConnections(): number {
   }
 }
 
+/** Marks access-log lines among HAProxy's other output. */
+const ACCESS_LOG_PREFIX = 'testkit-access'
+
+/** Parses the access-log lines HAProxy writes to its stdout (the log-format above). */
+function readAccessLog(proc: Spawned, onEntry: (entry: AccessLogEntry) => void) {
+  let partial = ''
+  proc.child.stdout?.setEncoding('utf8')
+  proc.child.stdout?.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n')
+    partial = lines.pop() ?? ''
+    for (const line of lines) {
+      const at = line.indexOf(ACCESS_LOG_PREFIX)
+      if (at < 0) continue
+      const [method, path, status, backendMs, totalMs, server] = line
+        .slice(at + ACCESS_LOG_PREFIX.length + 1)
+        .split(' ')
+      if (!method || !path || !server) continue
+      onEntry({
+        method,
+        path,
+        status: Number(status),
+        backendMs: Number(backendMs),
+        totalMs: Number(totalMs),
+        server,
+      })
+    }
+  })
+}
+
 const BACKEND = 'api'
 const slotName = (index: number) => `s${index + 1}`
 
@@ -148,9 +207,29 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
       ? `  server ${slotName(i)} ${backend.host}:${backend.port} check`
       : `  server ${slotName(i)} 127.0.0.1:1 check disabled`
   })
+  const accessLog = options.accessLog
+  const methods = accessLog?.methods?.map((m) => m.toUpperCase())
+  if (methods?.some((m) => !/^[A-Z]+$/.test(m))) {
+    throw new Error(
+      `startLoadBalancer: accessLog.methods must be HTTP methods, got ${JSON.stringify(methods)}`,
+    )
+  }
+  const paths = accessLog?.paths
+  if (paths?.some((p) => !/^\/[^\s{}]*$/.test(p))) {
+    throw new Error(
+      `startLoadBalancer: accessLog.paths must be paths like /api/x, got ${JSON.stringify(paths)}`,
+    )
+  }
+  // HAProxy logs a request unless all of these hold (ACLs side by side are ANDed).
+  const logged = [
+    ...(methods ? [`{ method ${methods.join(' ')} }`] : []),
+    ...(paths ? [`{ path ${paths.join(' ')} }`] : []),
+  ]
   const config = [
     'global',
     `  stats socket ${socketPath} mode 600 level admin`,
+    // One line per request on HAProxy's stdout (it runs in the foreground, -db).
+    ...(accessLog ? ['  log stdout format raw local0'] : []),
     `  maxconn ${options.maxConnections ?? defaultMaxConnections()}`,
     'defaults',
     '  mode http',
@@ -160,6 +239,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     `  timeout http-keep-alive ${idle}ms`,
     '  timeout http-request 30s',
     '  retries 1',
+    ...(accessLog ? ['  log global', `  log-format "${ACCESS_LOG_PREFIX} %HM %HPO %ST %Tr %Ta %s"`] : []),
     'frontend alb',
     `  bind 127.0.0.1:${port}`,
     // Like an ALB: append the peer's address to an incoming X-Forwarded-For, else start the list.
@@ -167,6 +247,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     '  http-request set-header X-Forwarded-For %[src] unless { req.fhdr(X-Forwarded-For) -m found }',
     '  http-request set-header X-Forwarded-Proto http',
     `  http-request set-header X-Forwarded-Port ${port}`,
+    ...(logged.length > 0 ? [`  http-request set-log-level silent unless ${logged.join(' ')}`] : []),
     `  default_backend ${BACKEND}`,
     `backend ${BACKEND}`,
     '  balance roundrobin',
@@ -180,6 +261,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   await writeFile(configPath, config)
 
   const proc = spawnServer(haproxy, ['-db', '-f', configPath])
+  if (accessLog) readAccessLog(proc, accessLog.onEntry)
   const runtime = (command: string) => runtimeCommand(socketPath, command)
   try {
     // A bad configuration makes haproxy exit at once: that fails here with its message.

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  type AccessLogEntry,
   createClientPool,
   freePort,
   type LoadBalancer,
@@ -177,6 +178,46 @@ describe('startLoadBalancer (HAProxy as the ALB)', () => {
   it('rejects a bad slot or backend with a clear message', async () => {
     await expect(lb.disable(99)).rejects.toThrow(/slot 99 does not exist/)
     await expect(startLoadBalancer({ backends: ['nonsense'] })).rejects.toThrow(/host:port/)
+  })
+})
+
+describe('startLoadBalancer access log', () => {
+  it('reports each request of the chosen methods with the backend time (ALB TargetResponseTime)', async () => {
+    const backend = await startEcho()
+    const entries: AccessLogEntry[] = []
+    const lb = await startLoadBalancer({
+      backends: [`127.0.0.1:${backend.port}`],
+      healthIntervalMs: 200,
+      accessLog: { methods: ['post'], paths: ['/slow', '/fast'], onEntry: (entry) => entries.push(entry) },
+    })
+    try {
+      await lb.waitForStatus(0, 'UP')
+      expect((await fetch(`${lb.url}/slow?ms=150`, { method: 'POST' })).status).toBe(200)
+      expect((await fetch(`${lb.url}/other`, { method: 'POST' })).status).toBe(200)
+      expect((await fetch(`${lb.url}/slow?ms=10`)).status).toBe(200)
+      expect((await fetch(`${lb.url}/fast`, { method: 'POST' })).status).toBe(200)
+      await waitFor('two access-log entries', async () => entries.length >= 2)
+      // The GET and the other path are silenced; health checks are never logged.
+      expect(entries.map((e) => `${e.method} ${e.path} ${e.status} ${e.server}`)).toEqual([
+        'POST /slow 200 s1',
+        'POST /fast 200 s1',
+      ])
+      expect(entries[0]!.backendMs).toBeGreaterThanOrEqual(140)
+      expect(entries[0]!.totalMs).toBeGreaterThanOrEqual(entries[0]!.backendMs)
+      expect(entries[1]!.backendMs).toBeLessThan(140)
+    } finally {
+      await lb.stop()
+      await backend.proc.stop()
+    }
+  })
+
+  it('rejects a method or a path that is not one', async () => {
+    await expect(
+      startLoadBalancer({ backends: [{ port: 1 }], accessLog: { methods: ['GET }'], onEntry: () => {} } }),
+    ).rejects.toThrow(/HTTP methods/)
+    await expect(
+      startLoadBalancer({ backends: [{ port: 1 }], accessLog: { paths: ['/a }'], onEntry: () => {} } }),
+    ).rejects.toThrow(/paths/)
   })
 })
 
