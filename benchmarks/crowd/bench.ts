@@ -193,7 +193,6 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
           confirmations: result.confirmations,
         })
         const shed = withShed.falseRejections - checked.falseRejections
-        generatorLoop.disable()
         const figures = legFigures(result, crowd, checked, shed, {
           atLoadBalancer: stack.takeReservationLog(),
           generatorLoopDelayP99Ms: generatorLoop.percentile(99) / 1e6,
