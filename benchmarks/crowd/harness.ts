@@ -86,7 +86,9 @@ export async function startCrowdStack(o: StackOptions): Promise<CrowdStack> {
         },
       },
       spawn: (_i, env) =>
-        spawnServer(process.execPath, [serverEntry], { env: { ...process.env, ...apiEnv, ...env } }),
+        spawnServer(process.execPath, [...profileArgs(), serverEntry], {
+          env: { ...process.env, ...apiEnv, ...env },
+        }),
     })
     fleet = f
     const admin = { authorization: `Bearer ${mintJwt('crowd-admin', { secret: jwtSecret, admin: true })}` }
@@ -124,4 +126,13 @@ export async function startCrowdStack(o: StackOptions): Promise<CrowdStack> {
     await stop()
     throw error
   }
+}
+
+/**
+ * With CROWD_CPU_PROF=<dir> (`npm run bench:crowd -- --cpu-prof`), each API instance writes a V8
+ * CPU profile there when it stops; onsale/profile-summary.ts prints where its time went.
+ */
+function profileArgs(): string[] {
+  const dir = process.env.CROWD_CPU_PROF
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []
 }

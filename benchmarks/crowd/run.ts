@@ -8,6 +8,7 @@
  *   options: --visitors=100000 --seats=10000 --spread-seconds=60 --start-seconds=30 --lanes=300
  *            --connections-per-lane=2 --instances=2 --legs=without,with --max-active=100
  *            --admit-per-minute=6000 --turn-seconds=120 --after-seconds=90 --sse-every=100 --seed=1 --out=<dir>
+ *            --cpu-prof[=dir] (V8 profiles of the API instances; summarise with onsale/profile-summary.ts)
  *            --update-results (benchmarks/results/ and the section of benchmarks/README.md;
  *            else test-artifacts/crowd/) --allow-pending
  *
@@ -17,7 +18,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { cpus, loadavg, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { renderChart } from '../onsale/chart.js'
@@ -36,6 +37,9 @@ const value = (name: string) =>
 const num = (name: string, fallback: number) => (value(name) === undefined ? fallback : Number(value(name)))
 
 const quick = flag('quick')
+// --cpu-prof[=dir]: the API instances write V8 CPU profiles (summarise with onsale/profile-summary.ts).
+if (flag('cpu-prof') || value('cpu-prof'))
+  process.env.CROWD_CPU_PROF = value('cpu-prof') ?? join(tmpdir(), 'crowd-profiles')
 const tty = process.stderr.isTTY
 let lastProgress = 0
 const options: CrowdOptions = {
@@ -89,6 +93,7 @@ const OPTIONS = [
   'seed',
   'out',
   'allow-pending',
+  'cpu-prof',
   'update-results',
 ]
 const given = OPTIONS.flatMap((name) =>

@@ -231,6 +231,13 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     // One line per request on HAProxy's stdout (it runs in the foreground, -db).
     ...(accessLog ? ['  log stdout format raw local0'] : []),
     `  maxconn ${options.maxConnections ?? defaultMaxConnections()}`,
+    // Like an ALB, keep the connections to the targets and reuse them. By default HAProxy stops
+    // keeping idle backend connections once a fifth of its file descriptors are in use (a few
+    // hundred long-lived client connections, e.g. SSE streams, get there) and from then on opens
+    // and resets one backend connection per request, which costs the instances and HAProxy more
+    // CPU than the requests themselves.
+    '  tune.pool-low-fd-ratio 90',
+    '  tune.pool-high-fd-ratio 95',
     'defaults',
     '  mode http',
     '  timeout connect 2s',

@@ -42,6 +42,14 @@ async function get(url: string): Promise<{ status: number; body: Echo }> {
   return { status: res.status, body: (await res.json()) as Echo }
 }
 
+/** Client connections open at the load balancer now (the frontend's `scur` in HAProxy's stats). */
+async function frontendSessions(lb: LoadBalancer): Promise<number> {
+  const [header, ...rows] = (await lb.runtime('show stat')).trim().split('\n')
+  const columns = (header ?? '').replace(/^# /, '').split(',')
+  const frontend = rows.map((r) => r.split(',')).find((r) => r[1] === 'FRONTEND')
+  return Number(frontend?.[columns.indexOf('scur')] ?? 0)
+}
+
 describe('sourceAddress', () => {
   it('maps i to distinct loopback addresses, never .0, .255 or 127.0.0.1', () => {
     expect(sourceAddress(0)).toBe('127.0.0.2')
@@ -114,6 +122,29 @@ describe('startLoadBalancer (HAProxy as the ALB)', () => {
       for (let i = 0; i < 20; i++) ports.add((await get(`${single.url}/who`)).body.remotePort)
       expect(ports.size).toBeLessThanOrEqual(3)
     } finally {
+      await single.stop()
+    }
+  })
+
+  it('keeps reusing backend connections while many client connections stay open (SSE streams)', async () => {
+    // 30 slow requests hold 60 of HAProxy's ~140 file descriptors (maxconn 64): past a fifth of
+    // them, HAProxy's defaults stop keeping idle backend connections (one per request instead).
+    const single = await startLoadBalancer({
+      backends: [{ port: backends[0]!.port }],
+      healthIntervalMs: 200,
+      maxConnections: 64,
+    })
+    const pool = createClientPool({ count: 30, firstIndex: 600 })
+    try {
+      await single.waitForStatus(0, 'UP')
+      const held = pool.clients.map((c) => c.fetch(`${single.url}/slow?ms=3000`).then((r) => r.text()))
+      await waitFor('30 client connections open', async () => (await frontendSessions(single)) >= 30)
+      const ports = new Set<number>()
+      for (let i = 0; i < 20; i++) ports.add((await get(`${single.url}/who`)).body.remotePort)
+      expect(ports.size).toBeLessThanOrEqual(3)
+      await Promise.all(held)
+    } finally {
+      await pool.close()
       await single.stop()
     }
   })
