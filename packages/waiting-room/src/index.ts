@@ -1,3 +1,4 @@
+export { type BoardPlace, placeOnBoard, type ServingBoard } from './board.js'
 export {
   EventNotFoundError,
   InvalidArgumentError,

@@ -26,14 +26,16 @@ export function preQueuePollAfter(p: PollPolicy, untilStartMs: number, claimMs: 
   const jittered = Math.max(0, untilStartMs) + p.random() * p.baseMs
   // At least a second (or the base, if shorter): a state cached from just before the start
   // must not send the pre-queue straight back.
-  return clamp(jittered, Math.min(p.baseMs, 1000), cap(p, claimMs))
+  return clamp(jittered, Math.min(p.baseMs, 1000), pollCeiling(p, claimMs))
 }
 
 export function waitingPollAfter(p: PollPolicy, estimatedWaitMs: number | null, claimMs: number): number {
-  if (estimatedWaitMs === null) return Math.min(p.baseMs, cap(p, claimMs))
-  return clamp(estimatedWaitMs / 4, Math.min(p.baseMs, 1000), cap(p, claimMs))
+  if (estimatedWaitMs === null) return Math.min(p.baseMs, pollCeiling(p, claimMs))
+  return clamp(estimatedWaitMs / 4, Math.min(p.baseMs, 1000), pollCeiling(p, claimMs))
 }
 
-const cap = (p: PollPolicy, claimMs: number) => Math.max(1, Math.min(p.maxIntervalMs, claimMs / 2))
+/** The longest interval suggested for an event: `maxIntervalMs`, at most half its claim window. */
+export const pollCeiling = (p: PollPolicy, claimMs: number) =>
+  Math.max(1, Math.min(p.maxIntervalMs, claimMs / 2))
 
 const clamp = (v: number, min: number, max: number) => Math.round(Math.min(max, Math.max(min, v)))

@@ -1,5 +1,3 @@
-import { randomInt } from 'node:crypto'
-
 /**
  * The pre-queue is shuffled without moving any data: the i-th visitor who joined before the
  * start holds ticket `permute(i)`, a keyed bijection of [0, preCount) drawn when the sale
@@ -18,7 +16,9 @@ export const SHUFFLE_ROUNDS = 6
 
 /** Fresh round keys, as the comma-separated string the store keeps with the event. */
 export function drawShuffleKeys(): string {
-  return Array.from({ length: SHUFFLE_ROUNDS }, () => randomInt(2 ** 21)).join(',')
+  // Web Crypto (global in Node and browsers): this module is also part of the `./board` entry.
+  const words = globalThis.crypto.getRandomValues(new Uint32Array(SHUFFLE_ROUNDS))
+  return Array.from(words, (w) => w & (2 ** 21 - 1)).join(',')
 }
 
 /** Maps a visitor's join index to its ticket (its place in the admission order), and back. */

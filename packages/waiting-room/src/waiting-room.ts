@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { ServingBoard } from './board.js'
 import {
   EventNotFoundError,
   InvalidArgumentError,
@@ -14,7 +15,7 @@ import {
   resolveOptions,
   type WaitingRoomOptions,
 } from './options.js'
-import { type PollPolicy, preQueuePollAfter, waitingPollAfter } from './poll.js'
+import { type PollPolicy, pollCeiling, preQueuePollAfter, waitingPollAfter } from './poll.js'
 import { createShuffler, drawShuffleKeys, type Shuffler } from './shuffle.js'
 import type { EventState, TickResult } from './store.js'
 import { type AdmissionClaims, type QueueClaims, TokenSigner } from './tokens.js'
@@ -22,6 +23,8 @@ import { type AdmissionClaims, type QueueClaims, TokenSigner } from './tokens.js
 interface StatusBase {
   eventId: string
   visitorId: string
+  /** The visitor's join index: with the event's board (`placeOnBoard`), a page places itself. */
+  index: number
   /** When to poll again (ms). */
   pollAfterMs: number
 }
@@ -142,6 +145,12 @@ export interface WaitingRoom extends EventEmitter<WaitingRoomEvents> {
   markSoldOut(eventId: string): Promise<void>
   /** Slows or pauses admission for the given events (default: every open event). Returns the factor 0..1. */
   reportHealth(sample: HealthSample, eventIds?: string[]): Promise<number>
+  /**
+   * The event's serving board: its public state, the same for every waiter (cache it at the edge
+   * for a second). With `placeOnBoard` and its join index, a waiter computes what `poll` would
+   * answer, and polls only to collect its turn. Throws E_EVENT_NOT_FOUND.
+   */
+  board(eventId: string): Promise<ServingBoard>
   /** The event's state, cached for stateCacheMs (`fresh: true` reads the store). */
   state(eventId: string, options?: { fresh?: boolean }): Promise<EventState | null>
   /** Stops ticking. The store's client is the caller's to close. */
@@ -229,6 +238,7 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     const base = {
       eventId: q.eventId,
       visitorId: q.visitorId,
+      index: q.index,
       pollAfterMs: waitingPollAfter(this.#poll, null, state.claimMs),
     }
     if (state.startedAt === null) {
@@ -307,6 +317,30 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
         return { ...base, status: 'completed' }
       case 'not_in_queue':
         return { ...base, status: 'left' }
+    }
+  }
+
+  async board(eventId: string): Promise<ServingBoard> {
+    this.#open()
+    const state = await this.state(eventId)
+    if (!state) throw new EventNotFoundError(eventId)
+    const started = state.startedAt !== null
+    return {
+      eventId,
+      status: state.soldOut
+        ? 'sold_out'
+        : !started
+          ? 'pre_queue'
+          : state.healthFactor === 0
+            ? 'paused'
+            : 'open',
+      startsAt: state.startsAt,
+      preCount: started ? state.preCount : null,
+      shuffleKeys: started ? state.shuffleKeys : null,
+      served: state.served,
+      admitPerMinute: this.#observedRate(eventId) || state.admitPerMinute * state.healthFactor,
+      pollMs: { base: this.#poll.baseMs, max: pollCeiling(this.#poll, state.claimMs) },
+      at: Date.now(),
     }
   }
 

@@ -4,6 +4,7 @@ import {
   createWaitingRoom,
   EventNotFoundError,
   type JoinResponse,
+  placeOnBoard,
   QueueNotOpenError,
   type QueueStore,
   SoldOutError,
@@ -116,6 +117,47 @@ export function registerWaitingRoomContractSuite(name: string, factory: () => Pr
       ])
       const p = await r.poll(early[positions.indexOf(11)]!.queueTicket)
       expect(p).toMatchObject({ status: 'waiting', position: 1 })
+    })
+
+    it('the serving board places every waiter where poll does, from any instance', async () => {
+      const r = room()
+      const other = room()
+      const eventId = event()
+      const bounds = { maxActiveBuyers: 5, admitPerMinute: 600_000 }
+      await r.openEvent(eventId, { startsAt: Date.now() + 60_000, ...bounds })
+      const early = await joinMany(r, eventId, 40)
+      const before = await other.board(eventId)
+      expect(before).toMatchObject({ status: 'pre_queue', preCount: null, shuffleKeys: null })
+      expect(early.map((j) => placeOnBoard(before, j.index).status)).toEqual(Array(40).fill('pre_queue'))
+      await r.openEvent(eventId, { startsAt: Date.now(), ...bounds })
+      const late = await joinMany(r, eventId, 10, 'late')
+      await sleep(50)
+      expect((await r.tick(eventId))!.admitted).toBe(5)
+      const board = await other.board(eventId)
+      expect(board).toMatchObject({ status: 'open', preCount: 40, served: 5 })
+      // The board is public: nothing in it names a visitor.
+      expect(JSON.stringify(board)).not.toMatch(/v\d|late\d/)
+      for (const j of [...early, ...late]) {
+        const place = placeOnBoard(board, j.index)
+        const polled = await r.poll(j.queueTicket)
+        if (polled.status === 'admitted') expect(place.status).toBe('turn')
+        else {
+          expect(polled.status).toBe('waiting')
+          expect(place).toMatchObject({
+            status: 'waiting',
+            position: polled.status === 'waiting' ? polled.position : -1,
+          })
+        }
+      }
+      // Joins after the start keep their arrival order on the board too.
+      expect(late.map((j) => (placeOnBoard(board, j.index) as { position: number }).position)).toEqual(
+        Array.from({ length: 10 }, (_, i) => 36 + i),
+      )
+      await r.markSoldOut(eventId)
+      const soldOut = await other.board(eventId)
+      expect(soldOut.status).toBe('sold_out')
+      expect(placeOnBoard(soldOut, late[0]!.index)).toEqual({ status: 'sold_out' })
+      await expect(r.board(event())).rejects.toBeInstanceOf(EventNotFoundError)
     })
 
     it('bounds active buyers; completing a turn frees its slot and ends the token', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 import { sharedRedis, uniquePrefix } from '@ticketing/testkit'
@@ -36,4 +36,36 @@ describe.skipIf(!existsSync(cjs))('built package (dist) on the shared Redis', ()
     await room.deleteEvent('e1')
     await room.close()
   })
+  it.each([
+    ['dist/board.js', async () => import(fileURLToPath(new URL('../dist/board.js', import.meta.url)))],
+    [
+      'dist/board.cjs',
+      async () =>
+        createRequire(import.meta.url)(fileURLToPath(new URL('../dist/board.cjs', import.meta.url))),
+    ],
+  ])(
+    '%s: the ./board entry places a waiter and imports nothing of Node (pages load it)',
+    async (file, load) => {
+      const text = readFileSync(fileURLToPath(new URL(`../${file}`, import.meta.url)), 'utf8')
+      expect(text).not.toMatch(/["']node:|require\(["'](crypto|events|fs)["']\)/)
+      const { placeOnBoard } = (await load()) as typeof import('../src/board.js')
+      const board = {
+        eventId: 'e1',
+        status: 'open' as const,
+        startsAt: 0,
+        preCount: 0,
+        shuffleKeys: '1,2,3,4,5,6',
+        served: 3,
+        admitPerMinute: 60,
+        pollMs: { base: 5000, max: 30_000 },
+        at: 0,
+      }
+      expect(placeOnBoard(board, 1)).toEqual({ status: 'turn', ticket: 1 })
+      expect(placeOnBoard(board, 7)).toMatchObject({
+        status: 'waiting',
+        position: 5,
+        estimatedWaitSeconds: 5,
+      })
+    },
+  )
 })
