@@ -3,7 +3,7 @@
 // another event's or another buyer's), joins before the queue opens, and a sell-out while
 // people wait, told to every waiter (polls and streams) within 2 s.
 import { bearerFor } from '@ticketing/testkit'
-import { createMemoryQueueStore } from '@ticketing/waiting-room'
+import { createMemoryQueueStore, placeOnBoard, type ServingBoard } from '@ticketing/waiting-room'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.js'
@@ -238,6 +238,32 @@ describe.each(MODES)('waiting room (%s mode, JWT on)', (mode) => {
     const newcomer = await join(eventId, 'late')
     expect(newcomer.statusCode).toBe(409)
     expect(newcomer.json().error.code).toBe('SOLD_OUT')
+  })
+
+  it('the board is public and cacheable; each waiter places itself on it where its poll says', async () => {
+    const { eventId } = await createEvent(50, openQueue({ maxActiveBuyers: 2, admitPerMinute: 60 }))
+    const joined = []
+    for (const b of ['b0', 'b1', 'b2', 'b3', 'b4']) joined.push((await join(eventId, b)).json().data)
+    expect(joined.map((j) => j.index)).toEqual([0, 1, 2, 3, 4])
+    await admitted(eventId, joined[0].ticket)
+    // No token, no ticket: the same document for everyone, a CDN may keep it for a second.
+    const res = await h.app.inject({ method: 'GET', url: `/api/events/${eventId}/queue/board` })
+    expect(res.statusCode, res.body).toBe(200)
+    expect(res.headers['cache-control']).toBe('public, max-age=1')
+    const board = res.json().data as ServingBoard
+    expect(board).toMatchObject({ eventId: String(eventId), status: 'open', preCount: 0 })
+    expect(res.body).not.toMatch(/"b\d"|ticket/)
+    for (const j of joined) {
+      const polled = (await poll(eventId, j.ticket)).json().data
+      const place = placeOnBoard(board, j.index)
+      if (polled.status === 'admitted') expect(place.status).toBe('turn')
+      else expect(place).toMatchObject({ status: 'waiting', position: polled.position })
+    }
+    const unknown = await h.app.inject({ method: 'GET', url: '/api/events/999999/queue/board' })
+    expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'EVENT_NOT_FOUND'])
+    const plain = await createEvent(5)
+    const none = await h.app.inject({ method: 'GET', url: `/api/events/${plain.eventId}/queue/board` })
+    expect([none.statusCode, none.json().error.code]).toEqual([404, 'QUEUE_NOT_FOUND'])
   })
 
   it('seat holds of a queued seated event need the token; the confirmed hold completes the turn', async () => {

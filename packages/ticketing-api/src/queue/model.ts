@@ -69,6 +69,8 @@ export type QueueStatus =
 export interface QueueView {
   /** The waiter's signed queue ticket: send it back as `Queue-Ticket` (or `?ticket=`). */
   ticket: string
+  /** The waiter's join index: with the event's board, a page places itself (`placeOnBoard`). */
+  index: number
   status: QueueStatus
   /** 1 = next; null unless waiting (in the pre-queue: the pre-queue's size so far). */
   position: number | null
@@ -90,7 +92,7 @@ export interface QueueView {
 
 /** The library's status as the contract's body. */
 export function queueView(ticket: string, s: WaiterStatus): QueueView {
-  const base = { ticket, pollAfterSeconds: Math.max(1, Math.round(s.pollAfterMs / 1000)) }
+  const base = { ticket, index: s.index, pollAfterSeconds: Math.max(1, Math.round(s.pollAfterMs / 1000)) }
   switch (s.status) {
     case 'pre_queue':
       return {

@@ -2,6 +2,7 @@
 // queue store, and the steps (one file each). The composition roots decide the adapters.
 
 import { createAdmission } from './admission.js'
+import { createBoard } from './board.js'
 import type { QueueDeps } from './deps.js'
 import { createHealth } from './health.js'
 import { createJoin } from './join.js'
@@ -33,6 +34,7 @@ export function createQueue(deps: QueueDeps) {
     open: (eventId: number, settings: QueueSettings) => open.open(eventId, settings),
     join: createJoin(room, open),
     status: createStatus(room, open),
+    board: createBoard(room, open),
     leave: createLeave(room, open),
     watch: watch.watch,
     check: admission.check,

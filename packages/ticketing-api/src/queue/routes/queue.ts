@@ -4,8 +4,16 @@ import { ApiError, eventNotFound, queueError } from '../../errors.js'
 import { EventId, errors, ok } from '../../http/schemas.js'
 import { openSse, type SseStream } from '../../http/sse.js'
 import type { EventRecord } from '../../sales/model.js'
+import { BOARD_MAX_AGE_SECONDS } from '../board.js'
 import type { QueueService } from '../service.js'
-import { JoinBody, JoinQuery, QueueStatusData, TicketHeaders, TicketQuery } from './schemas.js'
+import {
+  JoinBody,
+  JoinQuery,
+  QueueBoardData,
+  QueueStatusData,
+  TicketHeaders,
+  TicketQuery,
+} from './schemas.js'
 
 /**
  * The waiting room of a queued event (prefix /api/events): join, status (JSON and SSE), leave.
@@ -112,6 +120,34 @@ export async function queueRoutes(app: FastifyInstance, { queue }: { queue: Queu
       const event = await queuedEvent(request)
       const visitor = await visitorOf(request)
       return send(reply, 200, await step(event, () => queue.status(event, ticketOf(request), visitor)))
+    },
+  )
+
+  app.get(
+    '/:eventId/queue/board',
+    {
+      // Public and the same for every waiter: a CDN answers it, not the per-request budget.
+      config: { rateLimit: false },
+      schema: {
+        tags: ['queue'],
+        operationId: 'queueBoard',
+        summary:
+          'The serving board: public, cacheable for a second; with your join `index` it gives your place (@ticketing/waiting-room/board)',
+        security: [{}],
+        params,
+        response: {
+          200: ok('The serving board', QueueBoardData),
+          ...errors('EVENT_NOT_FOUND', 'QUEUE_NOT_FOUND'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const event = await queuedEvent(request)
+      const board = await step(event, () => queue.board(event))
+      return reply
+        .code(200)
+        .header('cache-control', `public, max-age=${BOARD_MAX_AGE_SECONDS}`)
+        .send({ success: true, message: 'Queue board', data: board })
     },
   )
 

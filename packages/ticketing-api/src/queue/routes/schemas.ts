@@ -57,6 +57,7 @@ export const QueueStatusData = component(
   'QueueStatus',
   Type.Object({
     ticket: Type.String({ description: 'signed queue ticket: send it back as Queue-Ticket or ?ticket=' }),
+    index: Type.Integer({ description: 'join index: place yourself on the board with it' }),
     status: Type.Union(
       ['pre_queue', 'waiting', 'admitted', 'sold_out', 'turn_expired', 'completed', 'left'].map((s) =>
         Type.Literal(s),
@@ -70,6 +71,24 @@ export const QueueStatusData = component(
     startsAt: Type.Optional(Type.String({ description: 'pre_queue: when the order is drawn' })),
     paused: Type.Optional(Type.Boolean()),
     inventoryHeld: Type.Optional(Type.Boolean()),
+  }),
+)
+
+export const QueueBoardData = component(
+  'QueueBoard',
+  Type.Object({
+    eventId: Type.String(),
+    status: Type.Union(['pre_queue', 'open', 'paused', 'sold_out'].map((s) => Type.Literal(s))),
+    startsAt: Type.Integer({ description: 'the sale’s start, epoch ms' }),
+    preCount: Nullable(Type.Integer({ description: 'pre-queue size, once the sale has started' })),
+    shuffleKeys: Nullable(Type.String({ description: 'the pre-queue draw’s keys, once started' })),
+    served: Type.Integer({ description: 'tickets below this have had their turn' }),
+    admitPerMinute: Type.Number({ description: 'admission pace the estimates assume' }),
+    pollMs: Type.Object(
+      { base: Type.Integer(), max: Type.Integer() },
+      { description: 'read-interval bounds' },
+    ),
+    at: Type.Integer({ description: 'when the board was drawn, epoch ms' }),
   }),
 )
 
