@@ -20,6 +20,7 @@ export {
   type AccessLogOptions,
   type BackendAddress,
   type BackendStatus,
+  type EdgeCacheOptions,
   type LoadBalancer,
   type LoadBalancerOptions,
   startLoadBalancer,

@@ -49,6 +49,14 @@ export interface LoadBalancerOptions {
    * reach. Off by default (a log line per request costs HAProxy and the reader CPU).
    */
   accessLog?: AccessLogOptions
+  /**
+   * Plays the CDN in front of the ALB (CloudFront): answers GET requests to these paths from
+   * HAProxy's cache for as long as the instance's `Cache-Control` allows, so that a benchmark
+   * on one machine sees what production would (the instances see about one request a second
+   * per URL, not one per client). See `EdgeCacheOptions` for what is and is not cached. Off by
+   * default.
+   */
+  cache?: EdgeCacheOptions
 }
 
 /** Options of the load balancer's access log. */
@@ -58,6 +66,42 @@ export interface AccessLogOptions {
   /** Only requests to these exact paths (no query string) are logged. @default every path */
   paths?: string[]
   onEntry: (entry: AccessLogEntry) => void
+}
+
+/**
+ * Options of the load balancer's edge cache: HAProxy 2.6's cache, with its rules.
+ *
+ * Stored: the answer to an HTTP/1.1 GET to one of `paths`, status 200, whose `Cache-Control`
+ * has a `max-age` or `s-maxage` (else an `Expires`, `ETag` or `Last-Modified` header), for the
+ * lower of that age and `maxAgeSeconds`, in whole seconds of HAProxy's clock (with max-age 1,
+ * until the end of the second it was stored in). Never stored: `Cache-Control` `private`,
+ * `no-cache`, `no-store` or `max-age=0`, `Pragma: no-cache`, a `Vary` header (HAProxy's Vary
+ * support is left off), or an answer larger than a 256th of `maxSizeMb`.
+ *
+ * Served: to GET and HEAD requests, keyed by Host and URI (query string included), with an
+ * `Age` header. Never answered from the cache: a request with an `Authorization` header (its
+ * answer is stored all the same if `public`, as RFC 9111 allows), or with
+ * `Cache-Control: no-cache` or `max-age=…`, or `Pragma: no-cache` (a browser's reload).
+ * CloudFront, unless its cache policy keys on Authorization, drops that header and answers from
+ * its cache: here a client sending its JWT with the board request reaches an instance each
+ * time. Cookies play no part: a request's `Cookie` is not in the key, and a `Set-Cookie` is
+ * stored with the answer and replayed to everyone.
+ *
+ * Unlike CloudFront, misses that arrive while the first one is at the instance are not
+ * collapsed into it: each reaches an instance. In the access log, an answer from the cache has
+ * `server` `<CACHE>` and `backendMs` 0.
+ */
+export interface EdgeCacheOptions {
+  /**
+   * HAProxy regexes (PCRE) of the cached paths, matched against the path without the query
+   * string, e.g. `'^/api/events/[^/]+/queue/board$'`. No whitespace, braces or quotes; an
+   * invalid regex fails the start with HAProxy's message.
+   */
+  paths: string[]
+  /** Longest a response is kept, whatever its `Cache-Control` allows (CloudFront's maximum TTL). @default 1 */
+  maxAgeSeconds?: number
+  /** Memory for the cached objects, in MB (at most 4095); one object is at most a 256th of it. @default 16 */
+  maxSizeMb?: number
 }
 
 /** One request as the load balancer saw it (HAProxy's timers, in ms; -1 when it never got there). */
@@ -71,7 +115,7 @@ export interface AccessLogEntry {
   backendMs: number
   /** From the request's first byte to the answer's last (HAProxy's Ta). */
   totalMs: number
-  /** The backend slot that answered (`s1`, `s2`, …), or `<NOSRV>`. */
+  /** The backend slot that answered (`s1`, `s2`, …), `<CACHE>` (the edge cache; `backendMs` 0), or `<NOSRV>`. */
   server: string
 }
 
@@ -169,7 +213,40 @@ function readAccessLog(proc: Spawned, onEntry: (entry: AccessLogEntry) => void) 
 }
 
 const BACKEND = 'api'
+const CACHE = 'edge'
 const slotName = (index: number) => `s${index + 1}`
+
+/** The `cache` section and the frontend rules of the edge cache. */
+function edgeCache(options: EdgeCacheOptions): { section: string[]; rules: string[] } {
+  const { paths } = options
+  // Each regex goes in single quotes, where HAProxy takes every character as it is (a backslash
+  // stays a backslash). Braces are refused as in accessLog.paths: a `}` ends the anonymous ACL.
+  if (paths.length === 0 || paths.some((p) => !/^[^\s{}'"]+$/.test(p))) {
+    throw new Error(
+      `startLoadBalancer: cache.paths must be path regexes without whitespace, braces or quotes, like ^/api/x$, got ${JSON.stringify(paths)}`,
+    )
+  }
+  const maxAge = options.maxAgeSeconds ?? 1
+  if (!Number.isInteger(maxAge) || maxAge < 1) {
+    throw new Error(
+      `startLoadBalancer: cache.maxAgeSeconds must be a whole number of seconds >= 1, got ${maxAge}`,
+    )
+  }
+  const maxSize = options.maxSizeMb ?? 16
+  if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > 4095) {
+    throw new Error(
+      `startLoadBalancer: cache.maxSizeMb must be a whole number from 1 to 4095, got ${maxSize}`,
+    )
+  }
+  return {
+    section: [`cache ${CACHE}`, `  total-max-size ${maxSize}`, `  max-age ${maxAge}`],
+    rules: [
+      // cache-use computes the key that cache-store needs: other paths are neither served nor stored.
+      `  http-request cache-use ${CACHE} if { path_reg ${paths.map((p) => `'${p}'`).join(' ')} }`,
+      `  http-response cache-store ${CACHE}`,
+    ],
+  }
+}
 
 /**
  * Starts HAProxy in front of HTTP backends, standing in for the production ALB: round-robin
@@ -192,6 +269,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
   if (!healthPath.startsWith('/') || /\s/.test(healthPath)) {
     throw new Error(`startLoadBalancer: healthPath must be a path like /api/health, got ${healthPath}`)
   }
+  const cache = options.cache && edgeCache(options.cache)
   const inter = options.healthIntervalMs ?? 500
   const fall = options.unhealthyThreshold ?? 2
   const rise = options.healthyThreshold ?? 2
@@ -247,6 +325,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     '  timeout http-request 30s',
     '  retries 1',
     ...(accessLog ? ['  log global', `  log-format "${ACCESS_LOG_PREFIX} %HM %HPO %ST %Tr %Ta %s"`] : []),
+    ...(cache?.section ?? []),
     'frontend alb',
     `  bind 127.0.0.1:${port}`,
     // Like an ALB: append the peer's address to an incoming X-Forwarded-For, else start the list.
@@ -255,6 +334,7 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     '  http-request set-header X-Forwarded-Proto http',
     `  http-request set-header X-Forwarded-Port ${port}`,
     ...(logged.length > 0 ? [`  http-request set-log-level silent unless ${logged.join(' ')}`] : []),
+    ...(cache?.rules ?? []),
     `  default_backend ${BACKEND}`,
     `backend ${BACKEND}`,
     '  balance roundrobin',

@@ -252,6 +252,109 @@ describe('startLoadBalancer access log', () => {
   })
 })
 
+describe('startLoadBalancer edge cache (CloudFront in front of the ALB)', () => {
+  let backend: { port: number; proc: Spawned }
+  let lb: LoadBalancer
+  const entries: AccessLogEntry[] = []
+
+  beforeAll(async () => {
+    backend = await startEcho()
+    lb = await startLoadBalancer({
+      backends: [`127.0.0.1:${backend.port}`],
+      healthIntervalMs: 200,
+      cache: { paths: ['^/cacheable$'] },
+      accessLog: { paths: ['/cacheable'], onEntry: (entry) => entries.push(entry) },
+    })
+    await lb.waitForStatus(0, 'UP')
+  })
+
+  afterAll(async () => {
+    await lb?.stop()
+    await backend?.proc.stop()
+  })
+
+  /** How many requests for `url` (path and query) reached the instance. */
+  async function instanceHits(url: string): Promise<number> {
+    const res = await fetch(`http://127.0.0.1:${backend.port}/hits?url=${encodeURIComponent(url)}`)
+    return ((await res.json()) as { hits: number }).hits
+  }
+
+  /** Sends `count` GETs for `url` one after the other, within a second; returns `instanceHits(url)`. */
+  async function burst(url: string, count: number, init?: RequestInit): Promise<number> {
+    const start = Date.now()
+    for (let i = 0; i < count; i++) {
+      const res = await fetch(`${lb.url}${url}`, init)
+      expect(res.status).toBe(200)
+      await res.arrayBuffer()
+    }
+    expect(Date.now() - start).toBeLessThan(1000)
+    return instanceHits(url)
+  }
+
+  it('answers requests within a second from the cache: the instance sees one (two across a second boundary)', async () => {
+    entries.length = 0
+    const hits = await burst('/cacheable?t=burst', 20)
+    expect(hits).toBeGreaterThanOrEqual(1)
+    expect(hits).toBeLessThanOrEqual(2)
+    // The access log still sees every request; those answered from the cache name no server.
+    await waitFor('20 access-log entries', async () => entries.length >= 20)
+    const fromCache = entries.filter((e) => e.server === '<CACHE>')
+    expect(fromCache).toHaveLength(20 - hits)
+    expect(fromCache.every((e) => e.status === 200 && e.backendMs === 0)).toBe(true)
+  })
+
+  it('asks the instance again once max-age has passed, maxAgeSeconds bounding what the instance allows', async () => {
+    const own = '/cacheable?t=expiry'
+    const longer = `/cacheable?t=expiry&cc=${encodeURIComponent('public, max-age=60')}`
+    const before = [await burst(own, 5), await burst(longer, 5)]
+    expect(Math.max(...before)).toBeLessThanOrEqual(2)
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const after = [await burst(own, 5), await burst(longer, 5)]
+    for (const [i, hits] of after.entries()) {
+      expect(hits).toBeGreaterThanOrEqual(before[i]! + 1)
+      expect(hits).toBeLessThanOrEqual(before[i]! + 2)
+    }
+  })
+
+  it('never caches a path not in paths, whatever its Cache-Control says', async () => {
+    expect(await burst('/cacheable-elsewhere', 10)).toBe(10)
+  })
+
+  it('never serves from the cache a response with cache-control: no-store', async () => {
+    expect(await burst('/cacheable?cc=no-store', 10)).toBe(10)
+  })
+
+  it('never answers a request with an Authorization header from the cache; stores its answer only if public', async () => {
+    const bearer = { headers: { authorization: 'Bearer buyer' } }
+    const shared = '/cacheable?t=authorization'
+    expect(await burst(shared, 10, bearer)).toBe(10)
+    // `public` lets a shared cache reuse an answer to an authorized request (RFC 9111, 3.5).
+    expect(await burst(shared, 10)).toBeLessThanOrEqual(11)
+    const unshared = `/cacheable?t=authorization&cc=${encodeURIComponent('max-age=1')}`
+    expect(await burst(unshared, 10, bearer)).toBe(10)
+    const hits = await burst(unshared, 10)
+    expect(hits).toBeGreaterThanOrEqual(11)
+    expect(hits).toBeLessThanOrEqual(12)
+  })
+
+  it('rejects cache paths HAProxy could misread and out-of-range sizes', async () => {
+    for (const paths of [[], ['^/a b$'], ['^/a{2}$'], ["^/a'"]]) {
+      await expect(startLoadBalancer({ backends: [{ port: 1 }], cache: { paths } })).rejects.toThrow(
+        /^startLoadBalancer: cache\.paths must be path regexes/,
+      )
+    }
+    await expect(
+      startLoadBalancer({ backends: [{ port: 1 }], cache: { paths: ['^/a$'], maxAgeSeconds: 0.5 } }),
+    ).rejects.toThrow(/^startLoadBalancer: cache\.maxAgeSeconds/)
+    await expect(
+      startLoadBalancer({ backends: [{ port: 1 }], cache: { paths: ['^/a$'], maxSizeMb: 4096 } }),
+    ).rejects.toThrow(/^startLoadBalancer: cache\.maxSizeMb/)
+    await expect(startLoadBalancer({ backends: [{ port: 1 }], cache: { paths: ['^/a('] } })).rejects.toThrow(
+      /^startLoadBalancer: [\s\S]*regex '\^\/a\(' is invalid/,
+    )
+  })
+})
+
 describe('startFleet', () => {
   it('starts N instances behind the load balancer; kill, restart and replace one; stops all by pid', async () => {
     const fleet = await startFleet({
