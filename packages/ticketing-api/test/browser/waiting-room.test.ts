@@ -3,9 +3,10 @@
 // which passes the same contract suite as Redis; production shape is covered by the API tests).
 // A queued on-sale with 24 seats: 23 buyers queue first (over HTTP, as the test), then Alice
 // opens the page: it joins, shows her place, the estimated wait and a progress bar, and follows
-// them live over the queue's SSE stream while the buyers ahead complete. Her turn opens the seat
-// map; her hold carries the Admission-Token (a hold without one is refused). Bob, behind her,
-// has no stream (the test blocks it): his page polls, and when Alice buys the last seat it shows
+// them on the event's public serving board (placing herself with the library's placeOnBoard)
+// while the buyers ahead complete. Her turn opens the seat map; her hold carries the
+// Admission-Token (a hold without one is refused). Bob, behind her, cannot read the board (the
+// test blocks it): his page polls with his ticket, and when Alice buys the last seat it shows
 // "Sold out". Saves a screenshot of the waiting screen to test-artifacts/waiting-room.png
 // (ignored by git); set WAITING_ROOM_SCREENSHOT=benchmarks/results/waiting-room.png to refresh
 // the README's picture.
@@ -133,6 +134,9 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('waiting room page in headless Chr
         opensAt: new Date(now - 60_000).toISOString(),
         startsAt: new Date(now - 1_000).toISOString(),
         maxActiveBuyers: 8,
+        // Fast admission: the page reads the board at a quarter of the estimated wait, so a
+        // short wait keeps its reads (and this test's place changes) about a second apart.
+        admitPerMinute: 6000,
         turnSeconds: 300,
       },
     })
@@ -164,7 +168,7 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('waiting room page in headless Chr
     await alice.go()
     const view = alice.page.locator('#queue-view')
     await alice.page
-      .locator('#queue-view[data-status="waiting"][data-transport="stream"]')
+      .locator('#queue-view[data-status="waiting"][data-transport="board"]')
       .waitFor({ timeout: 10_000 })
     expect(await alice.page.locator('#seating').isHidden()).toBe(true)
     const place = async () =>
@@ -172,9 +176,9 @@ describe.skipIf(!CHROMIUM && !process.env.CI)('waiting room page in headless Chr
     await expect.poll(place, { timeout: 10_000, interval: 100 }).toBe(16)
     await expect(alice.page.locator('#queue-wait').textContent()).resolves.toMatch(/minute|min/)
 
-    // Bob queues behind Alice with no stream (blocked): his page falls back to polling.
+    // Bob queues behind Alice with no board (blocked): his page falls back to polling.
     const bob = await open('bob', eventId, { width: 390, height: 720 })
-    await bob.page.route('**/queue/stream**', (route) => route.abort())
+    await bob.page.route('**/queue/board**', (route) => route.abort())
     await bob.go()
     await bob.page
       .locator('#queue-view[data-status="waiting"][data-transport="poll"]')

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
@@ -8,9 +10,16 @@ import type { SeatingService } from '../service.js'
 import { holdRoutes } from './holds.js'
 import { seatRoutes } from './seats.js'
 
+const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url))
+
+/** @ticketing/waiting-room's `./board` ES module (the page places its waiter with it). */
+function boardModule(): string {
+  const pkg = createRequire(join(here, 'index.js')).resolve('@ticketing/waiting-room/package.json')
+  return join(dirname(pkg), 'dist', 'board.js')
+}
+
 /** The page: dist/public next to the bundle, or src/web/public when running from source. */
 function publicDir(): string | undefined {
-  const here = typeof __dirname === 'string' ? __dirname : dirname(fileURLToPath(import.meta.url))
   return [join(here, 'public'), join(here, '../web/public'), join(here, '../../web/public')].find((d) =>
     existsSync(join(d, 'index.html')),
   )
@@ -26,6 +35,14 @@ export async function seatingRoutes(
   const root = publicDir()
   if (root) {
     await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: 'index.html' })
+    // The queue screen's `placeOnBoard`, the library's own code (no copy in the page).
+    const board = boardModule()
+    app.get('/waiting-room-board.js', { schema: { hide: true } }, async (_request, reply) =>
+      reply
+        .type('text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=300')
+        .send(await readFile(board)),
+    )
   } else {
     app.log.warn('seat-map page not found (build the package): / is not served')
   }

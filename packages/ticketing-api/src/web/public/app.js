@@ -3,8 +3,11 @@
 // (a countdown shows the hold's TTL), then confirms or releases. The hold, not this map, is the
 // guarantee: a seat shown free may already be taken, and the server's 409 names it.
 // An event with a queue (an on-sale behind the waiting room) opens with the waiting screen
-// instead: the page joins the queue, follows its place live, and opens the sale when the turn
-// comes, sending the turn's Admission-Token with every hold and reservation.
+// instead: the page joins the queue, follows its place on the event's public serving board
+// (cached by the CDN; the page computes its own place), and opens the sale when the turn comes,
+// sending the turn's Admission-Token with every hold and reservation.
+
+import { placeOnBoard } from '/waiting-room-board.js'
 
 const $ = (id) => document.getElementById(id)
 const status = $('status')
@@ -270,11 +273,12 @@ function closeSale() {
 }
 
 // ---- the waiting room of a queued event ----
-// The page joins the queue (one place per buyer id: joining again returns the same place) and
-// follows its place on the queue's Server-Sent Events stream. A poll timer stands behind the
-// stream: every message pushes it back, so it only fires when the stream is unavailable or has
-// gone quiet, and then the page polls GET …/queue at the interval the server suggests.
-
+// The page joins the queue (one place per buyer id: joining again returns the same place), then
+// reads the event's serving board, the same public document for every waiter (a CDN answers it),
+// and computes its own place with the waiting room's `placeOnBoard` and its join index. Only
+// when the board says the turn has come does it poll GET …/queue with its ticket, which collects
+// the turn and its admission token. If the board cannot be read, it polls with the ticket at the
+// interval the server suggests.
 const queueTexts = {
   not_open: [
     'The queue opens soon',
@@ -312,12 +316,8 @@ function queueApi(method, path, body, headers) {
   }))
 }
 
-/** The envelope's data, whether the stream sends the envelope or the bare body. */
-const unwrap = (json) =>
-  json && typeof json === 'object' && 'success' in json && 'data' in json ? json.data : json
-
 function newQueue() {
-  return { ticket: null, last: null, source: null, timer: null, ticker: null, intervalMs: 5000 }
+  return { ticket: null, index: null, last: null, timer: null, ticker: null, intervalMs: 5000 }
 }
 
 function enterQueue() {
@@ -333,7 +333,7 @@ async function join() {
   const res = await queueApi('POST', `/api/events/${opened.eventId}/queue`, { userId: userInput.value })
   if (current !== opened) return
   if (res.success) {
-    q.streamFailed = false // a fresh ticket: the stream may work again
+    q.boardFailed = false // a fresh ticket: try the board again
     return applyQueue(res.data)
   }
   const code = res.error?.code
@@ -364,6 +364,7 @@ function applyQueue(body) {
   const q = current?.queue
   if (!q) return
   if (body.ticket) q.ticket = body.ticket
+  if (Number.isInteger(body.index)) q.index = body.index
   if (body.pollAfterSeconds) q.intervalMs = Math.max(1, body.pollAfterSeconds) * 1000
   const was = q.last?.status
   q.last = body
@@ -414,10 +415,7 @@ function renderQueue(body) {
     else if (body.inventoryHeld)
       note.textContent =
         'The tickets left are spoken for by the buyers ahead; if they do not buy, the queue moves on.'
-    else
-      note.textContent = streaming(q)
-        ? 'Updated live.'
-        : `Updated every ${Math.round(q.intervalMs / 1000)} s.`
+    else note.textContent = `Updated every ${Math.max(1, Math.round(q.intervalMs / 1000))} s.`
   } else if (status === 'pre_queue' || status === 'not_open') {
     const at = status === 'pre_queue' ? queue.startsAt : queue.opensAt
     $('queue-position-label').textContent = 'Your place in line'
@@ -442,55 +440,36 @@ function formatWait(seconds) {
   return min < 60 ? `about ${min} min` : `about ${Math.floor(min / 60)} h ${min % 60} min`
 }
 
-/** Follows the place: the stream when it works, and the poll timer behind it. */
+/** Follows the place: the board at the interval it suggests; polls with the ticket without it. */
 function follow() {
   const q = current.queue
-  if (!q.source && q.ticket && 'EventSource' in window && !q.streamFailed) {
-    const source = new EventSource(
-      `/api/events/${current.eventId}/queue/stream?ticket=${encodeURIComponent(q.ticket)}`,
-    )
-    q.source = source
-    $('queue-view').dataset.transport = 'connecting'
-    const onMessage = (e) => {
-      if (current?.queue !== q) return
-      $('queue-view').dataset.transport = 'stream'
-      const body = unwrap(JSON.parse(e.data))
-      const status = e.type === 'position' ? body.status : e.type
-      applyQueue({ ...body, status: status ?? body.status })
-    }
-    for (const type of ['position', 'admitted', 'sold_out']) source.addEventListener(type, onMessage)
-    source.addEventListener('open', () => {
-      if (current?.queue === q) $('queue-view').dataset.transport = 'stream'
-    })
-    source.addEventListener('error', () => {
-      if (current?.queue !== q) return
-      $('queue-view').dataset.transport = 'poll'
-      // CLOSED: the server refused the stream (or has none) and the browser will not retry: poll
-      // from now on. Otherwise the browser reconnects by itself; poll meanwhile.
-      if (source.readyState === STREAM_CLOSED) {
-        q.streamFailed = true
-        q.source = null
-        schedulePoll(0)
-      } else schedulePoll(q.intervalMs, true)
-    })
-  }
-  // With a live stream the poll is a watchdog (two intervals of silence); without, the poll.
-  schedulePoll(streaming(q) ? 2 * q.intervalMs + 2000 : q.intervalMs)
+  const board = q.index !== null && !q.boardFailed
+  clearTimeout(q.timer)
+  q.timer = setTimeout(board ? readBoard : poll, q.intervalMs)
 }
 
-// EventSource's readyState values (spelled out: a browser without EventSource has no constants).
-const STREAM_OPEN = 1
-const STREAM_CLOSED = 2
-const streaming = (q) => q.source?.readyState === STREAM_OPEN
-
-/** (Re)arms the poll timer; `sooner` only brings a poll forward, never pushes it back. */
-function schedulePoll(delayMs, sooner = false) {
-  const q = current.queue
-  const due = Date.now() + delayMs
-  if (sooner && q.timer && q.dueAt <= due) return
-  clearTimeout(q.timer)
-  q.dueAt = due
-  q.timer = setTimeout(poll, delayMs)
+/** Reads the serving board and places this waiter on it; the turn is collected by a poll. */
+async function readBoard() {
+  const opened = current
+  const q = opened?.queue
+  if (!q?.ticket) return
+  q.timer = null
+  const res = await queueApi('GET', `/api/events/${opened.eventId}/queue/board`)
+  if (current !== opened) return
+  if (!res.success) {
+    q.boardFailed = true
+    return poll()
+  }
+  $('queue-view').dataset.transport = 'board'
+  const place = placeOnBoard(res.data, q.index)
+  if (place.status === 'turn') return poll()
+  if (place.status === 'sold_out') return applyQueue({ status: 'sold_out' })
+  q.intervalMs = place.readAfterMs
+  if (place.status === 'waiting') {
+    const { position, estimatedWaitSeconds, paused } = place
+    return applyQueue({ status: 'waiting', position, estimatedWaitSeconds, paused })
+  }
+  return applyQueue({ status: 'pre_queue', startsAt: new Date(place.startsAt).toISOString() })
 }
 
 async function poll() {
@@ -503,20 +482,19 @@ async function poll() {
   })
   if (current !== opened) return
   if (res.success) {
-    if (!streaming(q)) $('queue-view').dataset.transport = 'poll'
+    if (q.boardFailed || q.index === null) $('queue-view').dataset.transport = 'poll'
     return applyQueue(res.data)
   }
   // The ticket is unknown (expired or the queue was reset): joining again finds the place.
   if (res.error?.code === 'QUEUE_NOT_FOUND') return join()
   if (res.error?.code === 'SOLD_OUT') return applyQueue({ status: 'sold_out' })
-  schedulePoll(retryAfter(res))
+  clearTimeout(q.timer)
+  q.timer = setTimeout(poll, retryAfter(res))
 }
 
 function stopFollowing() {
   const q = current?.queue
   if (!q) return
-  q.source?.close()
-  q.source = null
   clearTimeout(q.timer)
   clearInterval(q.ticker)
   q.timer = null
