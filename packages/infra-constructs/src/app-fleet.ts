@@ -140,6 +140,14 @@ export interface AppFleetProps {
    * @default {}
    */
   readonly environment?: Record<string, string>
+  /**
+   * Proxies in front of the app whose X-Forwarded-For entries it believes (TRUST_PROXY), 1-3:
+   * 1 for the ALB, 2 with CloudFront ({@link EdgeCache}) in front of it. One too few and every
+   * client of a proxy shares its address (and its rate-limit budget); one too many and a client
+   * can name itself.
+   * @default 1
+   */
+  readonly trustedProxyHops?: number
 }
 
 /**
@@ -183,6 +191,10 @@ export class AppFleet extends Construct {
         'refreshMaxHealthyPercent',
         'with refreshMinHealthyPercent 100 it must exceed 100, or no instance can be replaced',
       )
+    }
+    const trustProxyHops = v.int('trustedProxyHops', props.trustedProxyHops ?? 1, 1, 3)
+    if (props.environment && 'TRUST_PROXY' in props.environment) {
+      v.fail('environment', 'TRUST_PROXY is set by trustedProxyHops')
     }
     const launchTags = { ...props.tags, Name: `${name}-app` }
     const instanceType = props.instanceType ?? 't3.medium'
@@ -279,6 +291,7 @@ export class AppFleet extends Construct {
       cloudwatchNamespace: namespace,
       logGroupName: this.logGroup.name,
       extraEnv: props.environment ?? {},
+      trustProxyHops,
     })
 
     this.launchTemplate = new LaunchTemplate(this, 'template', {

@@ -1,6 +1,14 @@
 export { type AppCacheBinding, type AppDatabaseBinding, AppFleet, type AppFleetProps } from './app-fleet.js'
 export { Cache, type CacheProps, type SafeEvictionPolicy } from './cache.js'
 export { auroraMysqlFamily, Database, type DatabaseProps, DEFAULT_AURORA_MYSQL_VERSION } from './database.js'
+export {
+  EdgeCache,
+  type EdgeCacheOptions,
+  type EdgeCacheProps,
+  type EdgePriceClass,
+  MANAGED_EDGE_POLICIES,
+  QUEUE_BOARD_PATH_PATTERN,
+} from './edge-cache.js'
 export { InvalidPropsError } from './errors.js'
 export { LoadBalancer, type LoadBalancerProps } from './load-balancer.js'
 export { Messaging, type MessagingProps } from './messaging.js'

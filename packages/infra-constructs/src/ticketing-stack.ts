@@ -6,6 +6,7 @@ import { Construct } from 'constructs'
 import { AppFleet } from './app-fleet.js'
 import { Cache, type SafeEvictionPolicy } from './cache.js'
 import { Database, type DatabaseProps } from './database.js'
+import { EdgeCache, type EdgeCacheOptions } from './edge-cache.js'
 import { LoadBalancer } from './load-balancer.js'
 import { Messaging } from './messaging.js'
 import { DEFAULT_METRICS_NAMESPACE } from './metrics.js'
@@ -150,6 +151,15 @@ export interface TicketingStackProps {
    */
   readonly metricsNamespace?: string
   /**
+   * Put CloudFront ({@link EdgeCache}) in front of the ALB, so the edge answers the waiting room's
+   * board and the API sees one board request per second per edge location. `true` takes every
+   * default; an object sets them. With `certificateArn`, CloudFront reaches the ALB over HTTPS
+   * and needs `originDomainName`: a name on that certificate that points at the ALB. The
+   * instances then believe two X-Forwarded-For hops (TRUST_PROXY=2), which rolls the fleet once.
+   * @default false (no CloudFront; plans of existing stacks do not change)
+   */
+  readonly edgeCache?: boolean | EdgeCacheOptions
+  /**
    * Add {@link TicketingPolicyAspect} to the enclosing stack, so policy violations fail synth.
    * @default true
    */
@@ -173,6 +183,8 @@ export class TicketingStack extends Construct {
   readonly monitoring: Monitoring
   readonly backupBucket: SecureBucket
   readonly jwtSecret: SecretsmanagerSecret
+  /** CloudFront in front of the ALB, when `edgeCache` asks for it. */
+  readonly edgeCache?: EdgeCache
   /** `<project>-<environment>`, the prefix of every name. */
   readonly prefix: string
 
@@ -191,6 +203,13 @@ export class TicketingStack extends Construct {
       if (!props.alarmEmail || isPlaceholderEmail(props.alarmEmail)) {
         v.fail('alarmEmail', `a production stack needs a real alarm e-mail, got "${props.alarmEmail ?? ''}"`)
       }
+    }
+    const edge = props.edgeCache === true ? {} : props.edgeCache || undefined
+    if (edge && props.certificateArn && !edge.originDomainName) {
+      v.fail(
+        'edgeCache',
+        "with certificateArn CloudFront reaches the ALB over HTTPS and checks the ALB's certificate against the origin's name, and the ALB's own *.elb.amazonaws.com name is not on it (every request would be a 502): set edgeCache.originDomainName to a name on the certificate that points at the ALB",
+      )
     }
     const protect = props.deletionProtection ?? true
     const logRetentionDays = props.logRetentionDays ?? 30
@@ -296,6 +315,8 @@ export class TicketingStack extends Construct {
       ...(props.desiredSize !== undefined ? { desiredCapacity: props.desiredSize } : {}),
       ...(props.cpuTargetPercent !== undefined ? { cpuTargetPercent: props.cpuTargetPercent } : {}),
       ...(props.tags ? { tags: props.tags } : {}),
+      // CloudFront is one more proxy: the X-Forwarded-For entry it appends names the client, the ALB's the edge.
+      trustedProxyHops: edge ? 2 : 1,
       environment: { SQS_QUEUE_URL: this.messaging.queue.url, DATABASE_NAME: this.database.databaseName },
     })
     // Instances should boot only once the stores they connect to exist.
@@ -318,6 +339,15 @@ export class TicketingStack extends Construct {
       deadLetterQueueName: `${name}-events-dlq`,
       metricsNamespace: namespace,
     })
+
+    if (edge) {
+      this.edgeCache = new EdgeCache(this, 'edge', {
+        ...edge,
+        name,
+        originDomainName: edge.originDomainName ?? this.loadBalancer.alb.dnsName,
+        originProtocol: props.certificateArn ? 'https-only' : 'http-only',
+      })
+    }
 
     const output = (key: string, value: string, description: string) => {
       new TerraformOutput(this, key, { value, description }).overrideLogicalId(key)
@@ -348,6 +378,13 @@ export class TicketingStack extends Construct {
       'Secrets Manager secret of the application database user (what the instances read)',
     )
     output('dashboard_name', this.monitoring.dashboardName, 'CloudWatch dashboard')
+    if (this.edgeCache) {
+      output(
+        'edge_domain_name',
+        this.edgeCache.domainName,
+        'CloudFront domain name in front of the ALB: curl https://<it>/api/health (point your aliases here)',
+      )
+    }
 
     if (props.enforcePolicies ?? true)
       Aspects.of(TerraformStack.of(this)).add(new TicketingPolicyAspect({ production }))

@@ -21,6 +21,12 @@ export interface UserDataInput {
   readonly logGroupName: string
   /** Extra non-secret environment variables for the container. */
   readonly extraEnv: Record<string, string>
+  /**
+   * Proxies in front of the app whose X-Forwarded-For entries it believes (TRUST_PROXY): 1 for
+   * the ALB, 2 with CloudFront in front of the ALB.
+   * @default 1
+   */
+  readonly trustProxyHops?: number
 }
 
 /**
@@ -38,6 +44,12 @@ export function renderUserData(input: UserDataInput): string {
   for (const key of Object.keys(input.extraEnv)) {
     if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`renderUserData: invalid env name "${key}"`)
   }
+  const hops = input.trustProxyHops ?? 1
+  // The one-proxy text is unchanged from earlier releases, so their launch templates plan no change.
+  const trustNote =
+    hops === 1
+      ? 'TRUST_PROXY=1: the ALB is the one proxy in front, and its\n# X-Forwarded-For names the client (rate limits count per client, not per ALB node).'
+      : `TRUST_PROXY=${hops}: ${hops} proxies in front (with CloudFront: the edge, then the ALB); the entry\n# before theirs in X-Forwarded-For names the client (rate limits count per client, not per edge).`
   return `#!/bin/bash
 # Boot script of the ticketing API (rendered by @ticketing/infra-constructs). Log: /var/log/user-data.log
 set -euo pipefail
@@ -66,8 +78,7 @@ JWT_SECRET="$(secret '${input.jwtSecretArn}')"
 # ssl=Amazon RDS: mysql2's TLS profile with the RDS CA bundle (the cluster requires TLS).
 # The database password is not copied here: its secret rotates, so the app
 # reads it from the secret itself when it connects, and again when MySQL refuses it
-# (DATABASE_SECRET_ID). TRUST_PROXY=1: the ALB is the one proxy in front, and its
-# X-Forwarded-For names the client (rate limits count per client, not per ALB node).
+# (DATABASE_SECRET_ID). ${trustNote}
 umask 077
 mkdir -p /etc/ticketing
 cat > /etc/ticketing/app.env <<ENV
@@ -78,7 +89,7 @@ JWT_SECRET=$JWT_SECRET
 DATABASE_URL=mysql://$(urlencode "$DB_USER")@${input.databaseHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
 DATABASE_READER_URL=mysql://$(urlencode "$DB_USER")@${input.databaseReaderHost}:${input.databasePort}/${input.databaseName}?ssl=Amazon%20RDS
 DATABASE_SECRET_ID=${input.databaseSecretArn}
-TRUST_PROXY=1
+TRUST_PROXY=${hops}
 REDIS_URL=rediss://:$(urlencode "$REDIS_TOKEN")@${input.redisHost}:${input.redisPort}
 CLOUDWATCH_NAMESPACE=${input.cloudwatchNamespace}
 AWS_REGION=$REGION

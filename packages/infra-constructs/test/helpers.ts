@@ -63,6 +63,13 @@ export function ref(json: Json, type: string, part: string, attr: string): strin
   return `\${${type}.${hits[0]![0]}.${attr}}`
 }
 
+/** `${data.aws_x.name.attr}` for the data source of a type whose name contains `part`. */
+export function dataRef(json: Json, type: string, part: string, attr: string): string {
+  const hits = Object.keys(json.data?.[type] ?? {}).filter((n) => n.includes(part))
+  if (hits.length !== 1) throw new Error(`expected one data.${type} named *${part}*`)
+  return `\${data.${type}.${hits[0]}.${attr}}`
+}
+
 const TRAVERSAL = /(?<![\w.])((?:data\.)?aws_[a-z0-9_]+\.[\w-]+|var\.[\w-]+|local\.[\w-]+)/g
 
 /**

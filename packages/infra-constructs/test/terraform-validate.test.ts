@@ -53,6 +53,26 @@ describe.skipIf(reason !== undefined)('terraform validate', () => {
     expect(result.errors.join('\n')).toMatch(/no_such_argument/)
   }, 120_000)
   it(
+    'the stack with CloudFront in front (edgeCache) is valid Terraform',
+    () => check({ edgeCache: true }),
+    120_000,
+  )
+  it(
+    'the production stack with CloudFront over HTTPS, aliases and a WAF is valid Terraform',
+    () =>
+      check({
+        ...PROD,
+        edgeCache: {
+          originDomainName: 'origin.tickets.dev',
+          certificateArn:
+            'arn:aws:acm:us-east-1:123456789012:certificate/0b3c1d5e-1111-2222-3333-444455556666',
+          aliases: ['tickets.dev'],
+          webAclArn: 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/tk-edge/a1b2c3',
+        },
+      }),
+    120_000,
+  )
+  it(
     'the stack without NAT (interface endpoints) is valid Terraform',
     () => check({ natGateways: 'none' }),
     120_000,

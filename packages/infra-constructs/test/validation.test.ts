@@ -7,6 +7,7 @@ import {
   Cache,
   cidrSubnet,
   Database,
+  EdgeCache,
   InvalidPropsError,
   LoadBalancer,
   Messaging,
@@ -187,6 +188,58 @@ describe('constructor validation', () => {
       /TLS 1.3/,
     )
     rejects(() => new LoadBalancer(scope(), 'l', { ...lb, name: 'a'.repeat(25) }), 'name', /longer than 24/)
+  })
+
+  it('EdgeCache refuses a regional WAF or certificate, aliases without a certificate, bad TTLs and origins', () => {
+    const edge = { name: 'tk', originDomainName: 'tk-alb-1.ap-northeast-2.elb.amazonaws.com' }
+    const make = (extra: object) => () => new EdgeCache(scope(), 'e', { ...edge, ...extra })
+    const usCert = 'arn:aws:acm:us-east-1:123456789012:certificate/abc-1'
+    rejects(
+      make({ webAclArn: 'arn:aws:wafv2:ap-northeast-2:123456789012:regional/webacl/tk/abc' }),
+      'webAclArn',
+      /CLOUDFRONT-scope/,
+    )
+    rejects(
+      make({ certificateArn: 'arn:aws:acm:ap-northeast-2:123456789012:certificate/abc', aliases: ['a.dev'] }),
+      'certificateArn',
+      /us-east-1/,
+    )
+    rejects(make({ aliases: ['tickets.dev'] }), 'aliases', /needs certificateArn/)
+    rejects(make({ certificateArn: usCert }), 'certificateArn', /only on aliases/)
+    rejects(make({ certificateArn: usCert, aliases: ['not a host'] }), 'aliases', /not a host name/)
+    rejects(make({ certificateArn: usCert, aliases: ['a.dev', 'a.dev'] }), 'aliases', /duplicates/)
+    rejects(make({ boardMaxTtlSeconds: 300 }), 'boardMaxTtlSeconds', /\[1, 60\]/)
+    rejects(make({ boardDefaultTtlSeconds: 10 }), 'boardDefaultTtlSeconds', /\[0, 5\]/)
+    rejects(make({ errorCachingMinTtlSeconds: -1 }), 'errorCachingMinTtlSeconds', /\[0, 60\]/)
+    rejects(make({ boardPathPattern: 'api/board' }), 'boardPathPattern', /start with \//)
+    rejects(make({ priceClass: 'PriceClass_50' }), 'priceClass', /one of PriceClass_All/)
+    rejects(make({ originDomainName: 'https://tickets.dev/api' }), 'originDomainName', /host name/)
+    rejects(make({ originDomainName: '' }), 'originDomainName', /non-empty/)
+    // Over HTTPS, the ALB's own name is on no certificate of yours: CloudFront would answer 502.
+    rejects(make({ originProtocol: 'https-only' }), 'originDomainName', /502/)
+    expect(make({ originProtocol: 'https-only', originDomainName: 'origin.tickets.dev' })).not.toThrow()
+  })
+
+  it('TicketingStack with a certificate needs the edge origin name that certificate covers', () => {
+    const cert = 'arn:aws:acm:ap-northeast-2:123456789012:certificate/abc'
+    rejects(() => buildStack({ certificateArn: cert, edgeCache: true }), 'edgeCache', /originDomainName/)
+    expect(() =>
+      buildStack({ certificateArn: cert, edgeCache: { originDomainName: 'origin.tickets.dev' } }),
+    ).not.toThrow()
+    rejects(() => buildStack({ edgeCache: { boardMaxTtlSeconds: 0 } }), 'boardMaxTtlSeconds', /\[1, 60\]/)
+  })
+
+  it('AppFleet takes 1-3 trusted proxies, and TRUST_PROXY only through them', () => {
+    rejects(
+      () => new AppFleet(scope(), 'f', { ...fleet, trustedProxyHops: 0 }),
+      'trustedProxyHops',
+      /\[1, 3\]/,
+    )
+    rejects(
+      () => new AppFleet(scope(), 'f', { ...fleet, environment: { TRUST_PROXY: '5' } }),
+      'environment',
+      /trustedProxyHops/,
+    )
   })
 
   it('Messaging refuses a malformed alarm email', () => {
