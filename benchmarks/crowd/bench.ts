@@ -32,6 +32,11 @@ export interface CrowdOptions {
   queue: { maxActiveBuyers: number; admitPerMinute: number; turnSeconds: number }
   /** One visitor in this many listens on the SSE stream instead of polling ("with"; 0: none). */
   sseEvery: number
+  /**
+   * How the others follow their place ("with"): the public serving board, cached at the edge
+   * (the page's way), or polls with their queue ticket (every poll reaches an instance).
+   */
+  waiters: 'board' | 'poll'
   /** The run ends at the latest this long after the last arrival. */
   maxAfterArrivalsMs: number
   seed: number
@@ -57,6 +62,7 @@ export const DEFAULTS: Omit<CrowdOptions, 'log' | 'progress'> = {
   // 1,000 of 100,000 visitors hold an SSE stream: enough to time the push, few enough that the
   // lanes' sockets stay with the polling majority.
   sseEvery: 100,
+  waiters: 'board',
   maxAfterArrivalsMs: 90_000,
   seed: 1,
 }
@@ -155,6 +161,7 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
           maxAfterArrivalsMs: o.maxAfterArrivalsMs,
           origin: stack.url,
           sseEvery: o.sseEvery,
+          waiters: o.waiters,
           sseDispatchers: ssePool.clients.map((c) => c.dispatcher),
           progress: o.progress,
         })

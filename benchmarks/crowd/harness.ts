@@ -79,6 +79,9 @@ export async function startCrowdStack(o: StackOptions): Promise<CrowdStack> {
     const f = await startFleet({
       instances: o.instances,
       loadBalancer: {
+        // CloudFront in front of the ALB (infra-constructs' EdgeCache): the waiting room's
+        // public board, `Cache-Control: public, max-age=1`, answered from the edge.
+        cache: { paths: ['^/api/events/[0-9]+/queue/board$'] },
         accessLog: {
           methods: ['POST'],
           paths: ['/api/reservations'],

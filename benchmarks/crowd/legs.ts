@@ -7,8 +7,11 @@
  *   later ones at once. A 429 or 503 is retried after its Retry-After (1 s when absent), an error
  *   with backoff, until a final answer (201, or 409 SOLD_OUT / INSUFFICIENT_SEATS).
  * - **with** the waiting room: the event has a queue opening at t0, the sale starting at
- *   `startMs`. A visitor joins on arrival, polls its place every `pollAfterSeconds` (as the
- *   answer says), and buys with its Admission-Token once admitted; "sold out" ends the wait.
+ *   `startMs`. A visitor joins on arrival, then (`waiters: 'board'`, the default, as the page
+ *   does) reads the event's public serving board when `placeOnBoard` says (a CDN's cache
+ *   answers most reads) and polls with its queue ticket only when the board says its turn has
+ *   come; or (`waiters: 'poll'`) polls its place every `pollAfterSeconds`. It buys with its
+ *   Admission-Token once admitted; "sold out" ends the wait.
  *
  * Every request is recorded with its send time and answer time for the audit (audit.ts: the
  * same ledger shape as the on-sale benchmark's) and for the statistics (report.ts).
@@ -17,6 +20,7 @@ import { randomUUID } from 'node:crypto'
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { SimulatedClient } from '@ticketing/testkit'
+import { placeOnBoard, type ServingBoard } from '@ticketing/waiting-room/board'
 import type { Attempt, Confirmation } from '../onsale/load.js'
 import { Samples } from '../onsale/stats.js'
 import { errorCode, type Lane, NOT_SENT, type Reply, readSse, type Visitor } from './visitors.js'
@@ -115,6 +119,8 @@ export interface LegOptions {
   sseDispatchers?: SimulatedClient['dispatcher'][]
   /** Upper bound on a poll interval the server suggests (the page's own cap). @default 30 */
   maxPollSeconds?: number
+  /** How waiters learn their place: the public serving board, or polls with their ticket. @default 'board' */
+  waiters?: 'board' | 'poll'
   progress?: (line: string) => void
 }
 
@@ -127,6 +133,8 @@ function count(counts: StatusCounts, kind: string, status: number | string): voi
 /** The queue answer's body, enveloped or not. */
 interface QueueBody {
   ticket?: string
+  /** The join index (places the waiter on the board). */
+  index?: number
   status?: string
   position?: number | null
   admissionToken?: string
@@ -196,7 +204,9 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     body?: unknown,
   ): Promise<Reply> => {
     const lane = lanes[v.index % lanes.length]!
-    const r = await lane.send(method, path, { ...o.auth(v.index), ...headers }, body, kind === 'reserve')
+    // The board is public: a page fetches it without the buyer's token (a CDN caches it so).
+    const auth = kind === 'board' ? {} : o.auth(v.index)
+    const r = await lane.send(method, path, { ...auth, ...headers }, body, kind === 'reserve')
     if (r.status === NOT_SENT) return r
     result.requests.add(r.at, r.at - r.sentAt)
     result.laneQueueMs.add(r.at, r.queuedMs)
@@ -446,10 +456,62 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
         if ((await listen(v, rec, ticket)) === 'done') return
         continue // the stream ended early: poll at once, then on the timer
       }
+      if (o.waiters !== 'poll' && ticket && body.index !== undefined) {
+        const read = await waitOnBoard(v, rec, body.index, body.pollAfterSeconds ?? 5)
+        if (read === 'done') return
+        continue // the board says the turn has come: poll with the ticket to collect it
+      }
       const pollMs = Math.min(maxPollMs, (body.pollAfterSeconds ?? 5) * 1000)
       // Pages poll on a timer from their own answer, with a little jitter (±10 %).
       await nap(pollMs * (0.9 + Math.random() * 0.2))
     }
+  }
+
+  /** The last board text read and its parse: the cache answers the same text to most reads. */
+  let lastBoard: { text: string; board: ServingBoard } | undefined
+  const boardOf = (text: string): ServingBoard | undefined => {
+    if (lastBoard?.text === text) return lastBoard.board
+    const board = (queueBody(text) as unknown as ServingBoard | undefined) ?? undefined
+    if (board?.served === undefined) return undefined
+    lastBoard = { text, board }
+    return board
+  }
+
+  /**
+   * Waits on the public board (the page's way): reads it when `placeOnBoard` says, from the
+   * first read after `firstReadSeconds`; returns 'turn' when the turn has come (the caller polls
+   * with its ticket to collect it), 'done' when the visitor is done (sold out, run over).
+   */
+  const waitOnBoard = async (
+    v: Visitor,
+    rec: VisitorRecord,
+    index: number,
+    firstReadSeconds: number,
+  ): Promise<'turn' | 'done'> => {
+    await nap(Math.min(maxPollMs, firstReadSeconds * 1000) * (0.9 + Math.random() * 0.2))
+    for (let tries = 0; !stopped; ) {
+      const r = await sendAs(v, 'board', 'GET', `/api/events/${o.eventId}/queue/board`)
+      if (r.status === NOT_SENT) return 'done'
+      result.waits.add(r.at, r.at - r.sentAt)
+      const board = r.status === 200 ? boardOf(r.text) : undefined
+      if (!board) {
+        if (r.sentAt > 0) result.stale.push({ sentAt: r.sentAt, kind: `board ${r.status}` })
+        await backoff(r, tries++)
+        continue
+      }
+      tries = 0
+      const place = placeOnBoard(board, index)
+      if (place.status === 'turn') return 'turn'
+      const body: QueueBody =
+        place.status === 'waiting'
+          ? { status: 'waiting', position: place.position }
+          : { status: place.status }
+      if ((await onQueueBody(v, rec, body, r.sentAt, r.at)) === 'done') return 'done'
+      const readAfterMs =
+        place.status === 'waiting' || place.status === 'pre_queue' ? place.readAfterMs : 5000
+      await nap(Math.min(maxPollMs, readAfterMs) * (0.9 + Math.random() * 0.2))
+    }
+    return 'done'
   }
 
   const run = o.leg === 'without' ? withoutVisitor : withVisitor

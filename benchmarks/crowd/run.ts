@@ -7,7 +7,7 @@
  *   npm run bench:crowd -- --quick         # 10,000 visitors, 1,000 seats, 20 s of arrivals
  *   options: --visitors=100000 --seats=10000 --spread-seconds=60 --start-seconds=30 --lanes=300
  *            --connections-per-lane=2 --instances=2 --legs=without,with --max-active=100
- *            --admit-per-minute=6000 --turn-seconds=120 --after-seconds=90 --sse-every=100 --seed=1 --out=<dir>
+ *            --admit-per-minute=6000 --turn-seconds=120 --after-seconds=90 --sse-every=100 --waiters=board|poll --seed=1 --out=<dir>
  *            --cpu-prof[=dir] (V8 profiles of the API instances; summarise with onsale/profile-summary.ts)
  *            --update-results (benchmarks/results/ and the section of benchmarks/README.md;
  *            else test-artifacts/crowd/) --allow-pending
@@ -58,6 +58,7 @@ const options: CrowdOptions = {
     turnSeconds: num('turn-seconds', DEFAULTS.queue.turnSeconds),
   },
   sseEvery: num('sse-every', DEFAULTS.sseEvery),
+  waiters: (value('waiters') ?? DEFAULTS.waiters) === 'poll' ? 'poll' : 'board',
   maxAfterArrivalsMs: num('after-seconds', quick ? 40 : DEFAULTS.maxAfterArrivalsMs / 1000) * 1000,
   seed: num('seed', DEFAULTS.seed),
   log: (line) => {
@@ -90,6 +91,7 @@ const OPTIONS = [
   'turn-seconds',
   'after-seconds',
   'sse-every',
+  'waiters',
   'seed',
   'out',
   'allow-pending',
@@ -142,7 +144,7 @@ await writeFile(join(outDir, 'crowd.svg'), svg)
 const md: string[] = [
   `${meta.date} · Node ${meta.node} · ${meta.cpus} · ${meta.memoryGb} GB · commit ${meta.gitCommit} · load average ${loadAtStart[0]} → ${meta.loadAverage.atEnd[0]} · \`${command}\`${quick ? ' · **quick run** (small crowd, not the default 100,000)' : ''}`,
   '',
-  `${options.visitors.toLocaleString('en-US')} visitors over ${options.spreadMs / 1000} s (half before the sale starts at ${options.startMs / 1000} s), ${options.seats.toLocaleString('en-US')} seats, ${options.lanes} lanes × ${options.connectionsPerLane} connections from ${options.lanes} source addresses, ${options.instances} API instance(s) behind HAProxy; queue: ${JSON.stringify(options.queue)}`,
+  `${options.visitors.toLocaleString('en-US')} visitors over ${options.spreadMs / 1000} s (half before the sale starts at ${options.startMs / 1000} s), ${options.seats.toLocaleString('en-US')} seats, ${options.lanes} lanes × ${options.connectionsPerLane} connections from ${options.lanes} source addresses, ${options.instances} API instance(s) behind HAProxy; queue: ${JSON.stringify(options.queue)}; waiters follow ${options.waiters === 'board' ? 'the serving board, cached at the edge (HAProxy playing CloudFront)' : 'their place by polls with their queue ticket'}`,
   '',
   table(measured),
 ]

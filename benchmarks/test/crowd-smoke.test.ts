@@ -78,6 +78,12 @@ describe.skipIf(ours.path === undefined)(
       // The pre-queue was served (its visitors got turns); post-start joiners got places in order.
       expect(f.fairness.preStartByTurn.n).toBeGreaterThan(0)
       expect(f.fairness.postStartByPosition.rho).toBeGreaterThan(0.9)
+      // Waiters followed the public board (the default) and polled with their ticket only to
+      // collect a turn: no more polls than turns taken, plus one per board read that raced a tick.
+      const reads = Object.values(f.answersByKind.board ?? {}).reduce((a, b) => a + b, 0)
+      const polls = Object.values(f.answersByKind.poll ?? {}).reduce((a, b) => a + b, 0)
+      expect(reads).toBeGreaterThan(polls)
+      expect(polls).toBeLessThanOrEqual(2 * f.buyers + 10)
     })
   },
 )
