@@ -31,8 +31,8 @@ export interface ServingBoard {
   served: number
   /** Admissions per minute the estimates assume: observed over the last minute, else configured. */
   admitPerMinute: number
-  /** Bounds of the suggested read interval (ms): the room's base and ceiling. */
-  pollMs: { base: number; max: number }
+  /** The suggested read intervals (ms): the room's base, its ceiling, the pre-queue's return spread. */
+  pollMs: { base: number; max: number; startSpread: number }
   /** When this board was drawn (epoch ms, the instance's clock). */
   at: number
 }
@@ -70,7 +70,12 @@ export function placeOnBoard(
   random: () => number = Math.random,
 ): BoardPlace {
   if (board.status === 'sold_out') return { status: 'sold_out' }
-  const policy: PollPolicy = { baseMs: board.pollMs.base, maxIntervalMs: board.pollMs.max, random }
+  const policy: PollPolicy = {
+    baseMs: board.pollMs.base,
+    maxIntervalMs: board.pollMs.max,
+    startSpreadMs: board.pollMs.startSpread,
+    random,
+  }
   // The ceiling is already the room's (half the claim window at most): no second bound here.
   const claimMs = 2 * board.pollMs.max
   if (board.status === 'pre_queue' || board.preCount === null || board.shuffleKeys === null) {

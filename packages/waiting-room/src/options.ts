@@ -93,10 +93,17 @@ export interface WaitingRoomOptions extends AdmissionOptions {
   /**
    * The longest interval suggested: a waiter is told to poll after a quarter of its estimated
    * wait, up to this; a pre-queue waiter, at the start plus a jitter of up to
-   * `pollIntervalMs`, up to this. Never more than half an event's `claimSeconds`.
+   * `startSpreadMs`, up to this. Never more than half an event's `claimSeconds`.
    * @default 30_000
    */
   maxPollIntervalMs?: number
+  /**
+   * The pre-queue comes back over this long after the start (each waiter at a random moment
+   * in it), so that its first reads of the new order are not one wave. The front of the queue
+   * may collect its turns up to this late: keep it well under `claimSeconds`.
+   * @default 3 × pollIntervalMs (15_000)
+   */
+  startSpreadMs?: number
   /** Lifetime of a queue ticket (the waiter's proof of place). @default 86_400 (one day) */
   queueTicketTtlSeconds?: number
   /** Health-signal thresholds (`reportHealth`). */
@@ -124,6 +131,7 @@ export interface ResolvedOptions {
   tickIntervalMs: number
   pollIntervalMs: number
   maxPollIntervalMs: number
+  startSpreadMs: number
   queueTicketTtlMs: number
   health: Required<HealthOptions>
 }
@@ -213,6 +221,7 @@ export function resolveOptions(options: WaitingRoomOptions): ResolvedOptions {
       options.maxPollIntervalMs ?? Math.max(30_000, pollIntervalMs),
       pollIntervalMs,
     ),
+    startSpreadMs: check('startSpreadMs', options.startSpreadMs ?? 3 * pollIntervalMs, 0),
     queueTicketTtlMs: check('queueTicketTtlSeconds', options.queueTicketTtlSeconds ?? 86_400, 1) * 1000,
     health: h,
   }

@@ -4,7 +4,9 @@
  *
  * - **Before the start** nothing can change for a pre-queue waiter but the start itself (and a
  *   sell-out, which nobody can buy into anyway): poll again at the start, plus a jitter of up
- *   to one base interval, so the whole pre-queue does not come back in the same instant.
+ *   to `startSpreadMs`, so the whole pre-queue does not come back in the same instant (50,000
+ *   reads over 5 s were a wave this machine's instances and load balancer could not take
+ *   without slowing the first sales; over 15 s they could).
  * - **Waiting**, a quarter of the estimated wait: a waiter far back polls every
  *   `maxIntervalMs`, and the interval shrinks as the turn comes near, down to a second (or the
  *   base, if shorter), so a turn is collected about a second after it is granted. An
@@ -18,12 +20,14 @@
 export interface PollPolicy {
   baseMs: number
   maxIntervalMs: number
+  /** The pre-queue's return is spread over this after the start. */
+  startSpreadMs: number
   /** [0, 1), for the pre-queue's jitter. */
   random: () => number
 }
 
 export function preQueuePollAfter(p: PollPolicy, untilStartMs: number, claimMs: number): number {
-  const jittered = Math.max(0, untilStartMs) + p.random() * p.baseMs
+  const jittered = Math.max(0, untilStartMs) + p.random() * p.startSpreadMs
   // At least a second (or the base, if shorter): a state cached from just before the start
   // must not send the pre-queue straight back.
   return clamp(jittered, Math.min(p.baseMs, 1000), pollCeiling(p, claimMs))

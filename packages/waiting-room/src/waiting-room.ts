@@ -185,6 +185,7 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     this.#poll = {
       baseMs: this.#o.pollIntervalMs,
       maxIntervalMs: this.#o.maxPollIntervalMs,
+      startSpreadMs: this.#o.startSpreadMs,
       random: Math.random,
     }
   }
@@ -339,7 +340,11 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
       shuffleKeys: started ? state.shuffleKeys : null,
       served: state.served,
       admitPerMinute: this.#observedRate(eventId) || state.admitPerMinute * state.healthFactor,
-      pollMs: { base: this.#poll.baseMs, max: pollCeiling(this.#poll, state.claimMs) },
+      pollMs: {
+        base: this.#poll.baseMs,
+        max: pollCeiling(this.#poll, state.claimMs),
+        startSpread: this.#poll.startSpreadMs,
+      },
       at: Date.now(),
     }
   }

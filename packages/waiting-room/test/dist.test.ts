@@ -57,7 +57,7 @@ describe.skipIf(!existsSync(cjs))('built package (dist) on the shared Redis', ()
         shuffleKeys: '1,2,3,4,5,6',
         served: 3,
         admitPerMinute: 60,
-        pollMs: { base: 5000, max: 30_000 },
+        pollMs: { base: 5000, max: 30_000, startSpread: 15_000 },
         at: 0,
       }
       expect(placeOnBoard(board, 1)).toEqual({ status: 'turn', ticket: 1 })

@@ -76,7 +76,7 @@ describe('options', () => {
 })
 
 describe('poll interval', () => {
-  const p = { baseMs: 5000, maxIntervalMs: 30_000, random: () => 0.5 }
+  const p = { baseMs: 5000, maxIntervalMs: 30_000, startSpreadMs: 15_000, random: () => 0.5 }
 
   it('grows with the estimated wait, between the base and the cap, under half the claim window', () => {
     expect(waitingPollAfter(p, 2_000, 60_000)).toBe(1000) // near the turn: a second
@@ -87,8 +87,9 @@ describe('poll interval', () => {
     expect(waitingPollAfter(p, null, 60_000)).toBe(5000) // paused: no estimate
   })
 
-  it('sends the pre-queue back at the start, spread over one base interval', () => {
-    expect(preQueuePollAfter(p, 10_000, 60_000)).toBe(12_500)
+  it('sends the pre-queue back at the start, spread over startSpreadMs', () => {
+    expect(preQueuePollAfter(p, 10_000, 60_000)).toBe(17_500)
+    expect(preQueuePollAfter({ ...p, random: () => 0.99 }, 0, 60_000)).toBe(14_850)
     expect(preQueuePollAfter({ ...p, random: () => 0 }, 10_000, 60_000)).toBe(10_000)
     expect(preQueuePollAfter(p, 3_600_000, 60_000)).toBe(30_000) // an hour early: the cap
     expect(preQueuePollAfter({ ...p, random: () => 0 }, -50, 60_000)).toBe(1000) // never at once
@@ -101,7 +102,7 @@ describe('poll interval', () => {
     const early = await room.join('e', 'early')
     expect(early.status).toBe('pre_queue')
     expect(early.pollAfterMs).toBeGreaterThanOrEqual(19_000)
-    expect(early.pollAfterMs).toBeLessThanOrEqual(26_000)
+    expect(early.pollAfterMs).toBeLessThanOrEqual(30_000) // the start (in 20 s), up to 15 s of spread, the cap
     await room.openEvent('f', { admitPerMinute: 60, maxActiveBuyers: 1 })
     const joins = []
     for (let i = 0; i < 200; i++) joins.push(await room.join('f', `v${i}`))
