@@ -488,7 +488,9 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     index: number,
     firstReadSeconds: number,
   ): Promise<'turn' | 'done'> => {
-    await nap(Math.min(maxPollMs, firstReadSeconds * 1000) * (0.9 + Math.random() * 0.2))
+    // As the page: when the answer says, no jitter of its own (the room's intervals carry the
+    // pre-queue's spread; a read timed for the start must not land just before it).
+    await nap(Math.min(maxPollMs, firstReadSeconds * 1000))
     for (let tries = 0; !stopped; ) {
       const r = await sendAs(v, 'board', 'GET', `/api/events/${o.eventId}/queue/board`)
       if (r.status === NOT_SENT) return 'done'
@@ -509,7 +511,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
       if ((await onQueueBody(v, rec, body, r.sentAt, r.at)) === 'done') return 'done'
       const readAfterMs =
         place.status === 'waiting' || place.status === 'pre_queue' ? place.readAfterMs : 5000
-      await nap(Math.min(maxPollMs, readAfterMs) * (0.9 + Math.random() * 0.2))
+      await nap(Math.min(maxPollMs, readAfterMs))
     }
     return 'done'
   }
