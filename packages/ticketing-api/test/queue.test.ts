@@ -259,6 +259,33 @@ describe.each(MODES)('waiting room (%s mode, JWT on)', (mode) => {
       if (polled.status === 'admitted') expect(place.status).toBe('turn')
       else expect(place).toMatchObject({ status: 'waiting', position: polled.position })
     }
+    // Before the start: the board as answered (every field survives the response schema) sends
+    // a pre-queue waiter back at the start, within the room's spread.
+    const startsIn = 60_000
+    const later = await createEvent(5, openQueue({ startsAt: iso(startsIn) }))
+    const early = (await join(later.eventId, 'early')).json().data
+    const pre = (
+      await h.app.inject({ method: 'GET', url: `/api/events/${later.eventId}/queue/board` })
+    ).json().data as ServingBoard
+    expect(pre).toMatchObject({ status: 'pre_queue', preCount: null, shuffleKeys: null })
+    expect(Object.keys(pre).sort()).toEqual([
+      'admitPerMinute',
+      'at',
+      'eventId',
+      'pollMs',
+      'preCount',
+      'served',
+      'shuffleKeys',
+      'startsAt',
+      'status',
+    ])
+    expect(Object.keys(pre.pollMs).sort()).toEqual(['base', 'max', 'startSpread'])
+    const wait = placeOnBoard(pre, early.index, Date.now(), () => 0.5)
+    if (wait.status !== 'pre_queue') throw new Error(`expected pre_queue, got ${wait.status}`)
+    expect(Number.isFinite(wait.readAfterMs)).toBe(true)
+    expect(wait.readAfterMs).toBeGreaterThan(0)
+    expect(wait.readAfterMs).toBeLessThanOrEqual(pre.pollMs.max)
+
     const unknown = await h.app.inject({ method: 'GET', url: '/api/events/999999/queue/board' })
     expect([unknown.statusCode, unknown.json().error.code]).toEqual([404, 'EVENT_NOT_FOUND'])
     const plain = await createEvent(5)

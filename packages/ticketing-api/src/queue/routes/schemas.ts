@@ -85,8 +85,8 @@ export const QueueBoardData = component(
     served: Type.Integer({ description: 'tickets below this have had their turn' }),
     admitPerMinute: Type.Number({ description: 'admission pace the estimates assume' }),
     pollMs: Type.Object(
-      { base: Type.Integer(), max: Type.Integer() },
-      { description: 'read-interval bounds' },
+      { base: Type.Integer(), max: Type.Integer(), startSpread: Type.Integer() },
+      { description: 'read intervals: base, ceiling, the pre-queue’s return spread after the start' },
     ),
     at: Type.Integer({ description: 'when the board was drawn, epoch ms' }),
   }),
