@@ -277,8 +277,8 @@ function closeSale() {
 // reads the event's serving board, the same public document for every waiter (a CDN answers it),
 // and computes its own place with the waiting room's `placeOnBoard` and its join index. Only
 // when the board says the turn has come does it poll GET …/queue with its ticket, which collects
-// the turn and its admission token. If the board cannot be read, it polls with the ticket at the
-// interval the server suggests.
+// the turn and its admission token. A read that fails is replaced by a poll with the ticket, and
+// the next read tries the board again.
 const queueTexts = {
   not_open: [
     'The queue opens soon',
@@ -332,10 +332,7 @@ async function join() {
   clearTimeout(q.timer)
   const res = await queueApi('POST', `/api/events/${opened.eventId}/queue`, { userId: userInput.value })
   if (current !== opened) return
-  if (res.success) {
-    q.boardFailed = false // a fresh ticket: try the board again
-    return applyQueue(res.data)
-  }
+  if (res.success) return applyQueue(res.data)
   const code = res.error?.code
   if (code === 'QUEUE_NOT_OPEN') {
     const opensAt = res.error.opensAt ?? opened.event.queue.opensAt
@@ -440,12 +437,11 @@ function formatWait(seconds) {
   return min < 60 ? `about ${min} min` : `about ${Math.floor(min / 60)} h ${min % 60} min`
 }
 
-/** Follows the place: the board at the interval it suggests; polls with the ticket without it. */
+/** Follows the place: the board at the interval it suggests (a poll with the ticket without an index). */
 function follow() {
   const q = current.queue
-  const board = q.index !== null && !q.boardFailed
   clearTimeout(q.timer)
-  q.timer = setTimeout(board ? readBoard : poll, q.intervalMs)
+  q.timer = setTimeout(q.index === null ? poll : readBoard, q.intervalMs)
 }
 
 /** Reads the serving board and places this waiter on it; the turn is collected by a poll. */
@@ -456,11 +452,9 @@ async function readBoard() {
   q.timer = null
   const res = await queueApi('GET', `/api/events/${opened.eventId}/queue/board`)
   if (current !== opened) return
-  if (!res.success) {
-    q.boardFailed = true
-    return poll()
-  }
-  $('queue-view').dataset.transport = 'board'
+  // No board (the CDN or the route failing): this time a poll with the ticket, the board again next.
+  $('queue-view').dataset.transport = res.success ? 'board' : 'poll'
+  if (!res.success) return poll()
   const place = placeOnBoard(res.data, q.index)
   if (place.status === 'turn') return poll()
   if (place.status === 'sold_out') return applyQueue({ status: 'sold_out' })
@@ -482,7 +476,7 @@ async function poll() {
   })
   if (current !== opened) return
   if (res.success) {
-    if (q.boardFailed || q.index === null) $('queue-view').dataset.transport = 'poll'
+    if (q.index === null) $('queue-view').dataset.transport = 'poll'
     return applyQueue(res.data)
   }
   // The ticket is unknown (expired or the queue was reset): joining again finds the place.
