@@ -35,13 +35,10 @@ export async function seatingRoutes(
   const root = publicDir()
   if (root) {
     await app.register(fastifyStatic, { root, prefix: '/', wildcard: false, index: 'index.html' })
-    // The queue screen's `placeOnBoard`, the library's own code (no copy in the page).
-    const board = boardModule()
+    // The queue screen's `placeOnBoard`, the library's own code (no copy in the page), read once.
+    const board = await readFile(boardModule())
     app.get('/waiting-room-board.js', { schema: { hide: true } }, async (_request, reply) =>
-      reply
-        .type('text/javascript; charset=utf-8')
-        .header('cache-control', 'public, max-age=300')
-        .send(await readFile(board)),
+      reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=300').send(board),
     )
   } else {
     app.log.warn('seat-map page not found (build the package): / is not served')
