@@ -471,7 +471,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
   let lastBoard: { text: string; board: ServingBoard } | undefined
   const boardOf = (text: string): ServingBoard | undefined => {
     if (lastBoard?.text === text) return lastBoard.board
-    const board = (queueBody(text) as unknown as ServingBoard | undefined) ?? undefined
+    const board = queueBody(text) as unknown as ServingBoard | undefined
     if (board?.served === undefined) return undefined
     lastBoard = { text, board }
     return board

@@ -261,7 +261,7 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     if (ticket >= state.served) {
       if (state.soldOut) return { ...base, status: 'sold_out' }
       const position = ticket - state.served + 1
-      const perMinute = this.#observedRate(q.eventId) || state.admitPerMinute * state.healthFactor
+      const perMinute = this.#pace(q.eventId, state)
       const inventoryHeld =
         state.remaining !== null && Math.floor(state.remaining / state.unitsPerBuyer) <= state.active
       const estimatedWaitSeconds =
@@ -339,7 +339,7 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
       preCount: started ? state.preCount : null,
       shuffleKeys: started ? state.shuffleKeys : null,
       served: state.served,
-      admitPerMinute: this.#observedRate(eventId) || state.admitPerMinute * state.healthFactor,
+      admitPerMinute: this.#pace(eventId, state),
       pollMs: {
         base: this.#poll.baseMs,
         max: pollCeiling(this.#poll, state.claimMs),
@@ -492,6 +492,11 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
   #invalidate(eventId: string) {
     const cached = this.#cache.get(eventId)
     if (cached) cached.at = -Infinity
+  }
+
+  /** The pace wait estimates assume (per minute): observed, else the configured rate × health. */
+  #pace(eventId: string, state: EventState): number {
+    return this.#observedRate(eventId) || state.admitPerMinute * state.healthFactor
   }
 
   /** Admissions per minute over this instance's last minute of state reads; 0 if under 5 s of data. */
