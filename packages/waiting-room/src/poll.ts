@@ -27,10 +27,17 @@ export interface PollPolicy {
 }
 
 export function preQueuePollAfter(p: PollPolicy, untilStartMs: number, claimMs: number): number {
-  const jittered = Math.max(0, untilStartMs) + p.random() * p.startSpreadMs
+  const untilStart = Math.max(0, untilStartMs)
+  const jittered = untilStart + p.random() * p.startSpreadMs
   // At least a second (or the base, if shorter): a state cached from just before the start
   // must not send the pre-queue straight back.
-  return clamp(jittered, Math.min(p.baseMs, 1000), pollCeiling(p, claimMs))
+  const min = Math.min(p.baseMs, 1000)
+  const ceiling = pollCeiling(p, claimMs)
+  if (jittered <= ceiling) return clamp(jittered, min, ceiling)
+  // Too far from the start to place the return within the ceiling: come back before the start
+  // and draw the moment then. Cutting the jitter at the ceiling instead would send everyone
+  // who joined early back at join + ceiling, in arrival order: an edge for arriving early.
+  return clamp(untilStart - p.startSpreadMs, min, ceiling)
 }
 
 export function waitingPollAfter(p: PollPolicy, estimatedWaitMs: number | null, claimMs: number): number {
