@@ -9,6 +9,12 @@
  * arrival order useless, with keys nobody knows before the start. The arithmetic stays below
  * 2^53 so that JavaScript numbers and Redis's Lua doubles compute the same tickets; the Lua
  * twin is `L_SHUFFLE` below and the contract suite checks that both agree.
+ *
+ * The round function must not be (nearly) linear: a Feistel network of affine rounds is affine,
+ * and an affine map sends runs of arrivals to lattices of tickets, so the first places come
+ * unevenly from the parts of the arrival order (the first version, the top bits of one
+ * multiply-add, did: the unit test's χ² check). Each round squares twice modulo the prime
+ * 2^31 − 1, which is exact in doubles when one factor is split into 16-bit halves.
  */
 
 /** Feistel rounds; each takes one 21-bit key. */
@@ -20,6 +26,12 @@ export function drawShuffleKeys(): string {
   const words = globalThis.crypto.getRandomValues(new Uint32Array(SHUFFLE_ROUNDS))
   return Array.from(words, (w) => w & (2 ** 21 - 1)).join(',')
 }
+
+/** The Mersenne prime 2^31 − 1: the round function's modulus. */
+const P = 2147483647
+
+/** a · b mod P for a, b < 2^31, exact in doubles: b split into 16-bit halves keeps each product < 2^47. */
+const mulMod = (a: number, b: number) => (((a * Math.floor(b / 65536)) % P) * 65536 + a * (b % 65536)) % P
 
 /** Maps a visitor's join index to its ticket (its place in the admission order), and back. */
 export interface Shuffler {
@@ -36,8 +48,12 @@ export function createShuffler(preCount: number, keyString: string): Shuffler {
   const m = 2 ** half
   const shift = 2 ** (31 - half)
   const mod = (a: number, b: number) => ((a % b) + b) % b
-  const f = (x: number, k: number) =>
-    Math.floor(((((x + k) % 2097152) * 1103515245 + 12345) % 2147483648) / shift)
+  const f = (x: number, k: number) => {
+    let y = (x * 40503 + k) % P
+    y = (mulMod(y, y) + k) % P
+    y = (mulMod(y, y) + 12345) % P
+    return Math.floor(y / shift)
+  }
   const enc = (x: number) => {
     let l = Math.floor(x / m)
     let r = x % m
@@ -76,8 +92,15 @@ local function shuffler(n, keystr)
   while 2 ^ bits < n do bits = bits + 1 end
   local m = 2 ^ math.max(1, math.ceil(bits / 2))
   local shift = 2 ^ (31 - math.max(1, math.ceil(bits / 2)))
+  local P = 2147483647
+  local function mulmod(a, b)
+    return ((a * math.floor(b / 65536)) % P * 65536 + a * (b % 65536)) % P
+  end
   local function f(x, k)
-    return math.floor((((x + k) % 2097152) * 1103515245 + 12345) % 2147483648 / shift)
+    local y = (x * 40503 + k) % P
+    y = (mulmod(y, y) + k) % P
+    y = (mulmod(y, y) + 12345) % P
+    return math.floor(y / shift)
   end
   local function enc(x)
     local l, r = math.floor(x / m), x % m
