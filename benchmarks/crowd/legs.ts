@@ -52,6 +52,11 @@ export interface VisitorRecord {
   positionAfterStart?: number
   /** When the request that got `positionAfterStart` was sent. */
   positionAfterStartAt?: number
+  /**
+   * The ticket (place in the admission order) the first board read after the start gave: the
+   * drawn place itself, which admissions do not move (board waiters only).
+   */
+  drawnTicket?: number
   /** When the visitor stopped needing anything (bought, told, gave up). */
   doneAt?: number
   /** Listened on the SSE stream (rather than polling) at some point. */
@@ -503,6 +508,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
       }
       tries = 0
       const place = placeOnBoard(board, index)
+      if (place.status === 'waiting' || place.status === 'turn') rec.drawnTicket ??= place.ticket
       if (place.status === 'turn') return 'turn'
       const body: QueueBody =
         place.status === 'waiting'

@@ -73,13 +73,14 @@ export interface LegFigures {
     postStartByPosition: Rho
     /** Pre-start arrivals who got a turn: arrival vs turn (a fair draw → ρ near 0). */
     preStartByTurn: Rho
-    /** Pre-queue joiners: arrival vs their place read within 1 s of the start (a fair draw → ρ near 0). */
+    /** Pre-queue joiners: arrival vs their drawn place (a fair draw → ρ near 0). */
     preStartByPosition: Rho
     /** Which tenth of the pre-start arrival order the pre-start visitors who got a turn came from. */
     preStartChiSquare: ChiSquare | null
     /**
      * With: which tenth of the arrival order the pre-queue visitors drawn into the first fifth of
-     * places came from (places read within 1 s of the start).
+     * places came from. The drawn place: the ticket the board gave (board waiters), else the
+     * position read within 1 s of the start (poll waiters).
      */
     drawChiSquare: ChiSquare | null
   }
@@ -172,8 +173,10 @@ export function legFigures(
     } else {
       preArrivals.push({ at, chosen: rec.admittedAt !== undefined })
       if (rec.admittedAt !== undefined) pre.push([at, rec.admittedAt])
-      // Places read within 1 s of the start: admissions have hardly moved them yet.
-      if (
+      // The drawn place: the ticket the board gave (board waiters), else a position read within
+      // 1 s of the start (poll waiters), which admissions have hardly moved yet.
+      if (rec.drawnTicket !== undefined) prePos.push([at, rec.drawnTicket])
+      else if (
         rec.positionAfterStart !== undefined &&
         rec.positionAfterStartAt !== undefined &&
         rec.positionAfterStartAt - start < DRAWN_WINDOW_MS
@@ -184,7 +187,7 @@ export function legFigures(
   preArrivals.sort((a, b) => a.at - b.at)
   const preChosen = preArrivals.flatMap((a, rank) => (a.chosen ? [rank] : []))
   const preCount = preArrivals.length
-  // The draw itself: among pre-queue visitors whose place was read just after the start, those
+  // The draw itself: among pre-queue visitors whose drawn place is known, those
   // drawn into the first fifth of places should come evenly from every tenth of the arrival
   // order (ranks within that same group, so which visitors happened to poll then cannot bias it).
   const byArrival = [...prePos].sort((a, b) => a[0] - b[0])
@@ -409,10 +412,7 @@ export function table(legs: LegFigures[]): string {
       'pre-start arrivals (with: pre-queue joiners): ρ(arrival, turn)',
       (f) => fmtRho(f.fairness.preStartByTurn),
     ],
-    [
-      'pre-queue: ρ(arrival, drawn place read within 1 s of the start)',
-      (f) => fmtRho(f.fairness.preStartByPosition),
-    ],
+    ['pre-queue: ρ(arrival, drawn place)', (f) => fmtRho(f.fairness.preStartByPosition)],
     ['pre-start turns by arrival tenth: χ² (df), p', (f) => chi(f.fairness.preStartChiSquare)],
     [
       'pre-queue: first fifth of drawn places by arrival tenth: χ² (df), p',
