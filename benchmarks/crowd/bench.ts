@@ -205,6 +205,8 @@ export async function runCrowd(o: CrowdOptions): Promise<LegOutcome[]> {
           generatorLoopDelayP99Ms: generatorLoop.percentile(99) / 1e6,
         })
         out.push(figures)
+        for (const [answer, first] of Object.entries(result.firstFailures))
+          o.log(`[${leg}] first ${answer} at ${(first.at / 1000).toFixed(1)} s: ${first.text}`)
         o.log(
           `[${leg}] sold ${figures.soldSeats}/${figures.seats} in ${figures.sellOutSeconds ?? '–'} s, reservation p99 ${figures.reservation.p99Ms} ms, ${figures.answers429} × 429, ${figures.answers503} × 503, ${figures.requests} requests`,
         )

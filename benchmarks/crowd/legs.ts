@@ -88,6 +88,11 @@ export interface LegResult {
   /** How long requests waited for a free socket of their lane (the generator's own lag). */
   laneQueueMs: Samples
   counts: StatusCounts
+  /**
+   * The first answer of each kind and status that was not a success ("join 503", …): when it
+   * came (ms since t0) and the start of its body, so a run's log says who answered it and why.
+   */
+  firstFailures: Record<string, { at: number; text: string }>
   /** The ledger audit.ts reads. Waiters told "sold out" count as refused attempts of 1 seat. */
   attempts: Attempt[]
   confirmations: Confirmation[]
@@ -175,6 +180,7 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     waits: new Samples(),
     laneQueueMs: new Samples(),
     counts: {},
+    firstFailures: {},
     attempts: [],
     confirmations: [],
     stale: [],
@@ -216,6 +222,8 @@ export async function runLeg(o: LegOptions): Promise<LegResult> {
     result.requests.add(r.at, r.at - r.sentAt)
     result.laneQueueMs.add(r.at, r.queuedMs)
     count(result.counts, kind, r.status)
+    if (r.status < 200 || r.status >= 400)
+      result.firstFailures[`${kind} ${r.status}`] ??= { at: r.at, text: r.text.slice(0, 200) }
     return r
   }
 
