@@ -119,9 +119,13 @@ describe('poll interval', () => {
     expect(preQueuePollAfter({ ...p, random: () => 0.99 }, 0, 60_000)).toBe(14_850)
     expect(preQueuePollAfter({ ...p, random: () => 0 }, 10_000, 60_000)).toBe(10_000)
     expect(preQueuePollAfter(p, 3_600_000, 60_000)).toBe(30_000) // an hour early: the cap
-    // Jitter past the ceiling: a refresh before the start (at 10 s, not at the 30 s ceiling),
-    // so the moment after the start is drawn then, not set by when the waiter joined.
-    expect(preQueuePollAfter({ ...p, random: () => 0.9 }, 25_000, 60_000)).toBe(10_000)
+    // Jitter past the ceiling: a refresh before the start (not at the 30 s ceiling), so the
+    // moment after the start is drawn then, not set by when the waiter joined; the refresh is
+    // drawn within the last 15 s before the start (ceiling − spread): 25 s − 0.9 × 15 s.
+    expect(preQueuePollAfter({ ...p, random: () => 0.9 }, 25_000, 60_000)).toBe(11_500)
+    expect(preQueuePollAfter({ ...p, random: () => 0.99 }, 25_000, 60_000)).toBe(10_150)
+    const refreshes = [0.2, 0.5, 0.8].map((r) => preQueuePollAfter({ ...p, random: () => r }, 29_000, 60_000))
+    expect(new Set(refreshes).size).toBe(3) // not all at (start − spread): no wave of refreshes
     expect(preQueuePollAfter({ ...p, random: () => 0.9 }, 10_000, 60_000)).toBe(23_500)
     expect(preQueuePollAfter({ ...p, random: () => 0 }, -50, 60_000)).toBe(1000) // never at once
   })
@@ -133,9 +137,9 @@ describe('poll interval', () => {
     const early = await room.join('e', 'early')
     expect(early.status).toBe('pre_queue')
     // The start (in 20 s) plus up to 15 s of spread, within the 30 s cap; past it, a refresh
-    // before the start (20 s − 15 s).
+    // within the last 15 s before the start (between 20 s − 15 s and 20 s).
     const atStart = early.pollAfterMs >= 19_000 && early.pollAfterMs <= 30_000
-    const refresh = early.pollAfterMs >= 4_000 && early.pollAfterMs <= 5_000
+    const refresh = early.pollAfterMs >= 4_000 && early.pollAfterMs <= 20_000
     expect(atStart || refresh, `pollAfterMs ${early.pollAfterMs}`).toBe(true)
     await room.openEvent('f', { admitPerMinute: 60, maxActiveBuyers: 1 })
     const joins = []
