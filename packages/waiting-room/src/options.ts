@@ -100,7 +100,9 @@ export interface WaitingRoomOptions extends AdmissionOptions {
   /**
    * The pre-queue comes back over this long after the start (each waiter at a random moment
    * in it), so that its first reads of the new order are not one wave. The front of the queue
-   * may collect its turns up to this late: keep it well under `claimSeconds`.
+   * may collect its turns up to this late: keep it well under `claimSeconds`. At most half the
+   * longest interval suggested (`maxPollIntervalMs`, or half an event's `claimSeconds`): a
+   * longer spread is cut to that for the event.
    * @default 3 × pollIntervalMs (15_000)
    */
   startSpreadMs?: number

@@ -28,11 +28,14 @@ export interface PollPolicy {
 
 export function preQueuePollAfter(p: PollPolicy, untilStartMs: number, claimMs: number): number {
   const untilStart = Math.max(0, untilStartMs)
-  const jittered = untilStart + p.random() * p.startSpreadMs
   // At least a second (or the base, if shorter): a state cached from just before the start
   // must not send the pre-queue straight back.
   const min = Math.min(p.baseMs, 1000)
   const ceiling = pollCeiling(p, claimMs)
+  // The spread takes at most half the ceiling, so that the other half is left for the refresh
+  // below (a short claim window makes the ceiling shorter than the configured spread).
+  const spread = Math.min(p.startSpreadMs, ceiling / 2)
+  const jittered = untilStart + p.random() * spread
   if (jittered <= ceiling) return clamp(jittered, min, ceiling)
   // Too far from the start to place the return within the ceiling: come back before the start
   // and draw the moment then. Cutting the jitter at the ceiling instead would send everyone
@@ -40,8 +43,8 @@ export function preQueuePollAfter(p: PollPolicy, untilStartMs: number, claimMs: 
   // refresh itself is drawn within the last (ceiling − spread) before the start, from where any
   // return fits: refreshing all of them at (start − spread) was a wave of its own (12,500 reads
   // within a second in the crowd benchmark).
-  const refreshBeforeStart = p.random() * Math.max(0, ceiling - p.startSpreadMs)
-  return clamp(untilStart - refreshBeforeStart, min, ceiling)
+  const window = Math.max(0, Math.min(ceiling - spread, untilStart - min))
+  return clamp(untilStart - p.random() * window, min, ceiling)
 }
 
 export function waitingPollAfter(p: PollPolicy, estimatedWaitMs: number | null, claimMs: number): number {
