@@ -164,6 +164,10 @@ export function legFigures(
   const pre: [number, number][] = []
   const prePos: [number, number][] = []
   const preArrivals: { at: number; chosen: boolean }[] = []
+  // The drawn place: the ticket the board gave (board waiters), else a position read within 1 s
+  // of the start (poll waiters), which admissions have hardly moved yet. One or the other for
+  // the whole leg: tickets count from 0, positions from 1 past the served.
+  const byTicket = leg.visitors.some((rec) => rec.drawnTicket !== undefined)
   leg.visitors.forEach((rec, i) => {
     const at = arrivalOf(rec, i)
     if (at === undefined) return
@@ -173,10 +177,9 @@ export function legFigures(
     } else {
       preArrivals.push({ at, chosen: rec.admittedAt !== undefined })
       if (rec.admittedAt !== undefined) pre.push([at, rec.admittedAt])
-      // The drawn place: the ticket the board gave (board waiters), else a position read within
-      // 1 s of the start (poll waiters), which admissions have hardly moved yet.
-      if (rec.drawnTicket !== undefined) prePos.push([at, rec.drawnTicket])
-      else if (
+      if (byTicket) {
+        if (rec.drawnTicket !== undefined) prePos.push([at, rec.drawnTicket])
+      } else if (
         rec.positionAfterStart !== undefined &&
         rec.positionAfterStartAt !== undefined &&
         rec.positionAfterStartAt - start < DRAWN_WINDOW_MS
