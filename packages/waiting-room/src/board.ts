@@ -13,7 +13,7 @@
  *
  * No Node-only import: this module is also the package's `./board` entry, for pages.
  */
-import { type PollPolicy, preQueuePollAfter, waitingPollAfter } from './poll.js'
+import { type PollPolicy, placeInLine, preQueuePollAfter } from './poll.js'
 import { createShuffler, type Shuffler } from './shuffle.js'
 
 /** The public state of one event's queue (no visitor's data). */
@@ -92,20 +92,7 @@ export function placeOnBoard(
   }
   const ticket = shuffler.ticket(index)
   if (ticket < board.served) return { status: 'turn', ticket }
-  const position = ticket - board.served + 1
   const paused = board.status === 'paused'
-  const estimatedWaitSeconds =
-    !paused && board.admitPerMinute > 0 ? Math.ceil((position * 60) / board.admitPerMinute) : null
-  return {
-    status: 'waiting',
-    ticket,
-    position,
-    estimatedWaitSeconds,
-    paused,
-    readAfterMs: waitingPollAfter(
-      policy,
-      estimatedWaitSeconds === null ? null : estimatedWaitSeconds * 1000,
-      claimMs,
-    ),
-  }
+  const place = placeInLine(ticket, board.served, board.admitPerMinute, paused, policy, claimMs)
+  return { status: 'waiting', ticket, ...place, paused }
 }

@@ -52,6 +52,29 @@ export function waitingPollAfter(p: PollPolicy, estimatedWaitMs: number | null, 
   return clamp(estimatedWaitMs / 4, Math.min(p.baseMs, 1000), pollCeiling(p, claimMs))
 }
 
+/**
+ * The place of a waiter whose turn has not come (ticket ≥ served): what `placeOnBoard` and the
+ * room's `poll` both answer. The wait is the position at `perMinute` (none when paused), and
+ * the next read a quarter of it, within the policy's bounds.
+ */
+export function placeInLine(
+  ticket: number,
+  served: number,
+  perMinute: number,
+  paused: boolean,
+  policy: PollPolicy,
+  claimMs: number,
+): { position: number; estimatedWaitSeconds: number | null; readAfterMs: number } {
+  const position = ticket - served + 1
+  const estimatedWaitSeconds = !paused && perMinute > 0 ? Math.ceil((position * 60) / perMinute) : null
+  const readAfterMs = waitingPollAfter(
+    policy,
+    estimatedWaitSeconds === null ? null : estimatedWaitSeconds * 1000,
+    claimMs,
+  )
+  return { position, estimatedWaitSeconds, readAfterMs }
+}
+
 /** The longest interval suggested for an event: `maxIntervalMs`, at most half its claim window. */
 export const pollCeiling = (p: PollPolicy, claimMs: number) =>
   Math.max(1, Math.min(p.maxIntervalMs, claimMs / 2))

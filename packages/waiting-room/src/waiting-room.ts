@@ -15,7 +15,7 @@ import {
   resolveOptions,
   type WaitingRoomOptions,
 } from './options.js'
-import { type PollPolicy, pollCeiling, preQueuePollAfter, waitingPollAfter } from './poll.js'
+import { type PollPolicy, placeInLine, pollCeiling, preQueuePollAfter, waitingPollAfter } from './poll.js'
 import { createShuffler, drawShuffleKeys, type Shuffler } from './shuffle.js'
 import type { EventState, TickResult } from './store.js'
 import { type AdmissionClaims, type QueueClaims, TokenSigner } from './tokens.js'
@@ -260,23 +260,24 @@ class WaitingRoomImpl extends EventEmitter<WaitingRoomEvents> implements Waiting
     const ticket = shuffler.ticket(q.index)
     if (ticket >= state.served) {
       if (state.soldOut) return { ...base, status: 'sold_out' }
-      const position = ticket - state.served + 1
-      const perMinute = this.#pace(q.eventId, state)
+      const paused = state.healthFactor === 0
+      const { position, estimatedWaitSeconds, readAfterMs } = placeInLine(
+        ticket,
+        state.served,
+        this.#pace(q.eventId, state),
+        paused,
+        this.#poll,
+        state.claimMs,
+      )
       const inventoryHeld =
         state.remaining !== null && Math.floor(state.remaining / state.unitsPerBuyer) <= state.active
-      const estimatedWaitSeconds =
-        state.healthFactor > 0 && perMinute > 0 ? Math.ceil((position * 60) / perMinute) : null
       return {
         ...base,
-        pollAfterMs: waitingPollAfter(
-          this.#poll,
-          estimatedWaitSeconds === null ? null : estimatedWaitSeconds * 1000,
-          state.claimMs,
-        ),
+        pollAfterMs: readAfterMs,
         status: 'waiting',
         position,
         estimatedWaitSeconds,
-        paused: state.healthFactor === 0,
+        paused,
         inventoryHeld,
       }
     }
