@@ -18,7 +18,7 @@ import {
   startRedis,
   uniquePrefix,
 } from '@ticketing/testkit'
-import { oursEntryPoint } from '../onsale/contenders.js'
+import { BENCH_HEALTH_CHECKS, oursEntryPoint } from '../onsale/contenders.js'
 import { requestJson } from '../onsale/load.js'
 
 export interface CrowdStack {
@@ -79,13 +79,7 @@ export async function startCrowdStack(o: StackOptions): Promise<CrowdStack> {
     const f = await startFleet({
       instances: o.instances,
       loadBalancer: {
-        // The reference stack's target group takes an instance out after 3 failed checks 15 s
-        // apart (5 s timeout each); testkit's defaults (2 checks 500 ms apart, 500 ms timeout)
-        // suit the fault tests, and took both fresh instances out in the first seconds of a
-        // `--legs=with` run (HAProxy's own 503s to ~3,500 joins). As on-sale's fleet: 10 failed
-        // checks, 1 s apart, 1 s each.
-        healthIntervalMs: 1000,
-        unhealthyThreshold: 10,
+        ...BENCH_HEALTH_CHECKS,
         // CloudFront in front of the ALB (infra-constructs' EdgeCache): the waiting room's
         // public board, `Cache-Control: public, max-age=1`, answered from the edge.
         cache: { paths: ['^/api/events/[0-9]+/queue/board$'] },

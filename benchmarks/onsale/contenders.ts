@@ -56,6 +56,16 @@ export interface RunningContender extends RunningServer {
 }
 
 /**
+ * The load balancer's health checks in the benchmarks' fleets. The reference stack's target
+ * group takes an instance out after 3 failed checks 15 s apart (an ALB's defaults: 2, 30 s);
+ * testkit's defaults (2 checks 500 ms apart, 500 ms each) suit the fault tests, but on this
+ * shared 2-core machine a saturated or fresh instance misses a check or two, and both were
+ * taken out at the start of a flash crowd (HAProxy's own 503s). 10 failed checks, 1 s apart,
+ * before an instance is taken out.
+ */
+export const BENCH_HEALTH_CHECKS = { healthIntervalMs: 1000, unhealthyThreshold: 10 } as const
+
+/**
  * Starts `instances` processes of a server behind HAProxy (testkit's fleet: instance 0 first, so
  * that it runs the migrations alone), each ready when `readyPath` answers 200. On failure the
  * message carries the end of each instance's output.
@@ -72,10 +82,7 @@ async function startBehindProxy(
       instances,
       healthPath: readyPath,
       startTimeoutMs: 60_000,
-      // An ALB takes a target out after 2 failed checks 30 s apart (its defaults); testkit's
-      // defaults (2 × 500 ms) suit the fault tests. On this shared 2-core machine a saturated
-      // instance can miss a check or two: 10 failed checks, 1 s apart, before it is taken out.
-      loadBalancer: { healthIntervalMs: 1000, unhealthyThreshold: 10 },
+      loadBalancer: BENCH_HEALTH_CHECKS,
       spawn: (_i, env) => {
         const proc = spawn(env)
         started.push(proc)
